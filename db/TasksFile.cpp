@@ -1,0 +1,77 @@
+// Reading and writing the tasks file.
+#include "db/TasksFile.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace tessel {
+
+using nlohmann::json;
+
+std::string TasksFile::toJson() const {
+  json tasksJson = json::array();
+  for (const auto &t : tasks)
+    tasksJson.push_back({{"signature", t.signature.canonical()},
+                         {"hash", t.signature.hash()},
+                         {"count", t.count},
+                         {"flops", t.signature.flops()}});
+  json doc = {{"format", "tessel-tasks"},
+              {"version", 1},
+              {"model", model},
+              {"tasks", tasksJson}};
+  return doc.dump(2) + "\n";
+}
+
+Result<TasksFile> TasksFile::fromJson(const std::string &text) {
+  TasksFile f;
+  try {
+    json doc = json::parse(text);
+    if (!doc.is_object() || doc.value("format", "") != "tessel-tasks")
+      return makeError("not a tasks file (missing \"format\": \"tessel-tasks\")");
+    if (doc.value("version", 0) != 1)
+      return makeError("unsupported tasks file version");
+    f.model = doc.value("model", "");
+    int index = 0;
+    for (const json &t : doc.at("tasks")) {
+      std::string where = "task " + std::to_string(index++);
+      auto sig = TaskSignature::parse(t.at("signature").get<std::string>());
+      if (!sig)
+        return makeError(where + ": " + sig.message());
+      if (t.contains("hash") && t.at("hash").get<std::string>() != sig->hash())
+        return makeError(where + ": hash does not match the signature `" +
+                         sig->canonical() + "`");
+      int64_t count = t.value("count", int64_t(1));
+      if (count < 1)
+        return makeError(where + ": count must be >= 1");
+      f.add(*sig, count);
+    }
+  } catch (const json::exception &e) {
+    return makeError(std::string("malformed tasks file: ") + e.what());
+  }
+  return f;
+}
+
+Result<TasksFile> TasksFile::read(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    return makeError(path + ": cannot read the tasks file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto f = fromJson(ss.str());
+  if (!f)
+    return makeError(path + ": " + f.message());
+  return f;
+}
+
+void TasksFile::add(const TaskSignature &sig, int64_t count) {
+  std::string canon = sig.canonical();
+  for (auto &t : tasks)
+    if (t.signature.canonical() == canon) {
+      t.count += count;
+      return;
+    }
+  tasks.push_back({sig, count});
+}
+
+} // namespace tessel

@@ -1,0 +1,19 @@
+// The sub-commands of `tessel`, each registered on the top-level CLI11 app.
+// A sub-command's callback stores its exit status in `exitCode`.
+#ifndef TESSEL_TOOLS_COMMANDS_H
+#define TESSEL_TOOLS_COMMANDS_H
+
+namespace CLI {
+class App;
+}
+
+namespace tessel {
+
+/// `tessel db init|stats|list|show|best|merge|export|import`
+void addDbCommand(CLI::App &app, int &exitCode);
+/// `tessel targets [--host] [--json]`
+void addTargetsCommand(CLI::App &app, int &exitCode);
+
+} // namespace tessel
+
+#endif // TESSEL_TOOLS_COMMANDS_H
