@@ -70,12 +70,19 @@ uint32_t be32(const unsigned char *p) {
 /// What the 100-byte file header says, read without SQLite.
 struct HeaderCheck {
   bool isNew = false; ///< missing or empty file
+  bool hasWal = false; ///< a non-empty `-wal` file holds committed pages
 };
 
 /// Checks the file header so that files tessel must not touch are refused
 /// before SQLite opens them.
-Result<HeaderCheck> checkHeader(const std::string &path, OpenMode mode) {
+Result<HeaderCheck> checkHeader(const std::string &path, OpenMode mode,
+                                int targetVersion) {
   HeaderCheck hc;
+  // Looked at before the main file: a checkpoint that finishes in between
+  // then shows as a WAL beside a complete file, never as a missing WAL beside
+  // a short one.
+  struct stat walSt;
+  hc.hasWal = stat((path + "-wal").c_str(), &walSt) == 0 && walSt.st_size > 0;
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
     if (mode == OpenMode::Create) {
@@ -108,7 +115,11 @@ Result<HeaderCheck> checkHeader(const std::string &path, OpenMode mode) {
     pageSize = 65536;
   uint32_t pages = be32(h + 28);
   bool pagesValid = pages != 0 && be32(h + 24) == be32(h + 92);
-  if (pagesValid &&
+  // With a WAL, a checkpoint in progress (or killed) may have written page 1,
+  // which holds the new page count, before the pages that extend the file:
+  // the WAL still has them, so the file is not truncated. SQLite recovers it,
+  // and the quick_check after opening catches real damage.
+  if (pagesValid && !hc.hasWal &&
       uint64_t(pages) * pageSize > static_cast<uint64_t>(st.st_size))
     return makeError(path + ": truncated database (the header says " +
                      std::to_string(uint64_t(pages) * pageSize) +
@@ -119,10 +130,11 @@ Result<HeaderCheck> checkHeader(const std::string &path, OpenMode mode) {
   if (appId != 0 && appId != uint32_t(kApplicationId))
     return makeError(path + ": an SQLite database of another application, "
                             "not a tessel database");
-  if (appId == uint32_t(kApplicationId) && userVersion > uint32_t(kSchemaVersion))
+  if (appId == uint32_t(kApplicationId) &&
+      userVersion > uint32_t(targetVersion))
     return makeError(path + ": written by a newer tessel (schema version " +
                      std::to_string(userVersion) + "; this build reads up to " +
-                     std::to_string(kSchemaVersion) +
+                     std::to_string(targetVersion) +
                      "); the file was left untouched");
   return hc;
 }
@@ -137,7 +149,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path,
 Result<std::unique_ptr<Database>>
 Database::open(const std::string &path, OpenMode mode,
                const std::vector<Migration> &steps, int targetVersion) {
-  auto header = checkHeader(path, mode);
+  auto header = checkHeader(path, mode, targetVersion);
   if (!header)
     return makeError(header.message());
   std::unique_ptr<Database> db(new Database());
@@ -151,8 +163,14 @@ Database::open(const std::string &path, OpenMode mode,
     flags |= SQLITE_OPEN_CREATE;
   if (Status s = db->conn_.open(path, flags, 30000); !s)
     return makeError(path + ": cannot open: " + s.message());
-  if (Status s = db->initialize(steps, targetVersion, mode); !s)
+  if (Status s = db->initialize(steps, targetVersion, mode); !s) {
+    // Closing the last connection would checkpoint the WAL into the file
+    // being refused; leave both as they are.
+    if (header->hasWal)
+      sqlite3_db_config(db->conn_.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+                        nullptr);
     return makeError(path + ": " + s.message());
+  }
   return db;
 }
 

@@ -197,6 +197,22 @@ queryBest(Database &db, const std::string &target,
   return rows;
 }
 
+Result<std::vector<MeasurementRow>>
+queryMeasurements(Database &db, const std::string &taskHash,
+                  const std::string &target) {
+  std::string sqlText = std::string("SELECT ") + kRowColumns +
+                        " FROM measurements m" + kRowJoins +
+                        "WHERE t.hash = ?1 AND g.name = ?2 ORDER BY m.id";
+  sql::Statement st(db.connection(), sqlText);
+  st.bind(1, taskHash).bind(2, target);
+  std::vector<MeasurementRow> rows;
+  Status status = forEachRow(
+      st, [&](const sql::Statement &r) { rows.push_back(readRow(r)); });
+  if (!status)
+    return makeError(db.path() + ": " + status.message());
+  return rows;
+}
+
 Result<TaskDetail> showTask(Database &db, const std::string &prefixIn,
                             int topN) {
   std::string prefix = prefixIn;

@@ -73,6 +73,12 @@ Result<std::vector<MeasurementRow>>
 queryBest(Database &db, const std::string &target,
           const std::optional<std::string> &taskHash);
 
+/// Every measurement of one task on one target, oldest first (what a resumed
+/// tuning session has already done).
+Result<std::vector<MeasurementRow>>
+queryMeasurements(Database &db, const std::string &taskHash,
+                  const std::string &target);
+
 struct TaskDetail {
   std::string hash, signature, family;
   double flops = 0;

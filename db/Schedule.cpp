@@ -59,6 +59,19 @@ Result<Schedule> Schedule::fromJson(const std::string &text) {
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key()))
       return makeError("unknown schedule field `" + it.key() + "`");
+  // nlohmann converts 32.5 or true to an integer silently; a schedule given
+  // with such a value would be stored as a different schedule.
+  auto isInt = [](const json &v) { return v.is_number_integer(); };
+  for (const char *key : {"vector_width", "reduction_split"})
+    if (j.contains(key) && !isInt(j[key]))
+      return makeError(std::string("schedule field `") + key +
+                       "` must be an integer");
+  for (const char *key : {"tile_outer", "tile_inner", "unroll"})
+    if (j.contains(key) && j[key].is_object())
+      for (const auto &[dim, v] : j[key].items())
+        if (!isInt(v))
+          return makeError(std::string("schedule field `") + key + "." + dim +
+                           "` must be an integer");
   Schedule s;
   try {
     s.kind = j.value("kind", s.kind);

@@ -261,10 +261,14 @@ Result<TaskSignature> TaskSignature::parse(std::string_view text) {
       sig.op = value;
     } else if (key == "epilogue") {
       if (value != "none") {
-        std::string item;
-        std::istringstream items(value);
-        while (std::getline(items, item, '+'))
-          sig.epilogue.push_back(item);
+        // Split on every '+', keeping empty items (as in "bias+") so that
+        // normalize() rejects them instead of dropping them silently.
+        size_t start = 0, plus;
+        while ((plus = value.find('+', start)) != std::string::npos) {
+          sig.epilogue.push_back(value.substr(start, plus - start));
+          start = plus + 1;
+        }
+        sig.epilogue.push_back(value.substr(start));
       }
     } else {
       return makeError("unknown key `" + key + "` for " + fi.name);

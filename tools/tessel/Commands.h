@@ -11,6 +11,8 @@ namespace tessel {
 
 /// `tessel db init|stats|list|show|best|merge|export|import`
 void addDbCommand(CLI::App &app, int &exitCode);
+/// `tessel tune --db F --target T (--task SIG | --tasks FILE) ...`
+void addTuneCommand(CLI::App &app, int &exitCode);
 /// `tessel targets [--host] [--json]`
 void addTargetsCommand(CLI::App &app, int &exitCode);
 

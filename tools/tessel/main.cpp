@@ -16,6 +16,9 @@ int main(int argc, char **argv) {
   int exitCode = 0;
   tessel::addDbCommand(app, exitCode);
   tessel::addTargetsCommand(app, exitCode);
+#ifdef TESSEL_HAVE_TUNER
+  tessel::addTuneCommand(app, exitCode);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {

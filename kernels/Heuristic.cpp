@@ -1,0 +1,66 @@
+// Default schedules.
+#include "kernels/Heuristic.h"
+
+#include "kernels/Loops.h"
+
+#include <algorithm>
+
+namespace tessel {
+
+namespace {
+
+int64_t roundDownTo(int64_t v, int64_t multiple) {
+  return std::max(multiple, v / multiple * multiple);
+}
+
+} // namespace
+
+Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target) {
+  LoopNest loops = describeLoops(task);
+  Schedule s;
+  if (loops.pure.empty())
+    return s;
+  int64_t vw = target.vectorLanesF32();
+  const std::string &v = loops.vectorDim;
+  int64_t ev = loops.extent(v);
+  while (vw > 1 && vw > ev)
+    vw /= 2;
+  int64_t rv = ev >= 2 * vw ? 2 * vw : vw;
+  if (vw > 1) {
+    s.vectorDim = v;
+    s.vectorWidth = vw;
+  }
+  s.tileInner[v] = rv;
+  s.tileOuter[v] = std::min(ev, roundDownTo(256, rv));
+  // A second register-tile dimension: the next output loop with extent > 1.
+  std::string second;
+  for (size_t i = 1; i < loops.pure.size(); ++i)
+    if (loops.pureExtents[i] > 1) {
+      second = loops.pure[i];
+      break;
+    }
+  if (!second.empty()) {
+    int64_t es = loops.extent(second);
+    int64_t rs = std::min<int64_t>(es, target.vectorBits >= 512 ? 6 : 4);
+    s.tileInner[second] = rs;
+    s.tileOuter[second] = std::min(es, roundDownTo(96, rs));
+  }
+  // Outer loops: storage order reversed, loops of extent 1 last; the first
+  // one runs in parallel.
+  std::vector<std::string> order(loops.pure.rbegin(), loops.pure.rend());
+  std::stable_partition(order.begin(), order.end(), [&](const std::string &d) {
+    return loops.extent(d) > 1;
+  });
+  s.order = order;
+  s.parallel = {order.front()};
+  for (size_t i = 0; i < loops.reduction.size(); ++i)
+    if ((loops.reduction[i] == "kw" || loops.reduction[i] == "kh") &&
+        loops.reductionExtents[i] <= 7 && loops.reductionExtents[i] > 1)
+      s.unroll[loops.reduction[i]] = loops.reductionExtents[i];
+  if (task.pad != std::array<int64_t, 4>{0, 0, 0, 0} &&
+      task.family != OpFamily::Matmul && task.family != OpFamily::BatchMatmul)
+    s.packing = "inputs";
+  return s;
+}
+
+} // namespace tessel

@@ -1,0 +1,340 @@
+// The Halide algorithm of each op family.
+#include "kernels/Kernel.h"
+
+#include <algorithm>
+
+namespace tessel {
+
+using namespace Halide;
+
+int64_t ArraySpec::elements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t Kernel::extent(const std::string &loop) const {
+  for (const auto &[name, e] : extents)
+    if (name == loop)
+      return e;
+  return -1;
+}
+
+bool hasHalideKernel(OpFamily f) {
+  return f != OpFamily::Elementwise && f != OpFamily::Reduction;
+}
+
+namespace {
+
+bool hasEpilogue(const TaskSignature &t, const std::string &item) {
+  return std::find(t.epilogue.begin(), t.epilogue.end(), item) !=
+         t.epilogue.end();
+}
+
+/// Output shape, row-major.
+std::vector<int64_t> outputShape(const TaskSignature &t) {
+  auto d = [&](const char *n) { return t.dim(n); };
+  auto o = t.outputSpatial();
+  bool nchw = t.effectiveLayout().rfind("nchw", 0) == 0;
+  switch (t.family) {
+  case OpFamily::Matmul:
+    return {d("m"), d("n")};
+  case OpFamily::BatchMatmul:
+    return {d("b"), d("m"), d("n")};
+  case OpFamily::Conv2d:
+    return nchw ? std::vector<int64_t>{d("n"), d("f"), o[0], o[1]}
+                : std::vector<int64_t>{d("n"), o[0], o[1], d("f")};
+  case OpFamily::DepthwiseConv2d:
+  case OpFamily::PoolMax:
+  case OpFamily::PoolAvg:
+    return nchw ? std::vector<int64_t>{d("n"), d("c"), o[0], o[1]}
+                : std::vector<int64_t>{d("n"), o[0], o[1], d("c")};
+  default:
+    return t.shape;
+  }
+}
+
+/// Number of output channels (the bias length).
+int64_t channels(const TaskSignature &t) {
+  switch (t.family) {
+  case OpFamily::Matmul:
+  case OpFamily::BatchMatmul:
+    return t.dim("n");
+  case OpFamily::Conv2d:
+    return t.dim("f");
+  default:
+    return t.dim("c");
+  }
+}
+
+} // namespace
+
+std::vector<ArraySpec> kernelArrays(const TaskSignature &t) {
+  auto d = [&](const char *n) { return t.dim(n); };
+  std::string layout = t.effectiveLayout();
+  std::vector<ArraySpec> a;
+  switch (t.family) {
+  case OpFamily::Matmul:
+    a.push_back({"input", {d("m"), d("k")}});
+    a.push_back({"weights", layout == "nt" ? std::vector<int64_t>{d("n"), d("k")}
+                                           : std::vector<int64_t>{d("k"), d("n")}});
+    break;
+  case OpFamily::BatchMatmul:
+    a.push_back({"input", {d("b"), d("m"), d("k")}});
+    a.push_back({"weights", layout == "nt"
+                                ? std::vector<int64_t>{d("b"), d("n"), d("k")}
+                                : std::vector<int64_t>{d("b"), d("k"), d("n")}});
+    break;
+  case OpFamily::Conv2d:
+    if (layout == "nchw_fchw") {
+      a.push_back({"input", {d("n"), d("c"), d("h"), d("w")}});
+      a.push_back({"weights", {d("f"), d("c"), d("kh"), d("kw")}});
+    } else {
+      a.push_back({"input", {d("n"), d("h"), d("w"), d("c")}});
+      a.push_back({"weights", layout == "nhwc_fhwc"
+                                  ? std::vector<int64_t>{d("f"), d("kh"), d("kw"), d("c")}
+                                  : std::vector<int64_t>{d("kh"), d("kw"), d("c"), d("f")}});
+    }
+    break;
+  case OpFamily::DepthwiseConv2d:
+    if (layout == "nchw_chw") {
+      a.push_back({"input", {d("n"), d("c"), d("h"), d("w")}});
+      a.push_back({"weights", {d("c"), d("kh"), d("kw")}});
+    } else {
+      a.push_back({"input", {d("n"), d("h"), d("w"), d("c")}});
+      a.push_back({"weights", {d("kh"), d("kw"), d("c")}});
+    }
+    break;
+  case OpFamily::PoolMax:
+  case OpFamily::PoolAvg:
+    if (layout == "nchw")
+      a.push_back({"input", {d("n"), d("c"), d("h"), d("w")}});
+    else
+      a.push_back({"input", {d("n"), d("h"), d("w"), d("c")}});
+    break;
+  default:
+    break;
+  }
+  if (hasEpilogue(t, "bias"))
+    a.push_back({"bias", {channels(t)}});
+  if (hasEpilogue(t, "add"))
+    a.push_back({"residual", outputShape(t)});
+  a.push_back({"output", outputShape(t)});
+  return a;
+}
+
+namespace {
+
+ImageParam denseParam(const ArraySpec &spec) {
+  int rank = static_cast<int>(spec.shape.size());
+  ImageParam p(Float(32), rank, spec.name);
+  int64_t stride = 1;
+  for (int i = 0; i < rank; ++i) {
+    int64_t extent = spec.shape[rank - 1 - i];
+    p.dim(i).set_bounds(0, static_cast<int>(extent));
+    p.dim(i).set_stride(static_cast<int>(stride));
+    stride *= extent;
+  }
+  return p;
+}
+
+Expr applyEpilogue(const Kernel &k, Expr v, const ImageParam *bias,
+                   const ImageParam *residual) {
+  std::vector<Expr> args(k.pure.begin(), k.pure.end());
+  for (const auto &e : k.task.epilogue) {
+    if (e == "bias")
+      v = v + (*bias)(k.pure[k.channelDim]);
+    else if (e == "relu")
+      v = max(v, 0.0f);
+    else if (e == "relu6")
+      v = clamp(v, 0.0f, 6.0f);
+    else if (e == "add")
+      v = v + (*residual)(args);
+    else if (e == "sigmoid")
+      v = 1.0f / (1.0f + exp(-v));
+    else if (e == "tanh")
+      v = tanh(v);
+    else if (e.rfind("clamp:", 0) == 0) {
+      size_t c = e.find(':', 6);
+      float lo = std::stof(e.substr(6, c - 6));
+      float hi = std::stof(e.substr(c + 1));
+      v = clamp(v, lo, hi);
+    }
+  }
+  return v;
+}
+
+void defineMatmul(Kernel &k) {
+  const TaskSignature &t = k.task;
+  bool nt = t.effectiveLayout() == "nt";
+  bool batch = t.family == OpFamily::BatchMatmul;
+  Var n("n"), m("m"), b("b");
+  k.red = RDom(0, static_cast<int>(t.dim("k")), "k");
+  RVar kk = k.red.x;
+  ImageParam &A = k.inputs[0], &B = k.inputs[1];
+  k.pure = {n, m};
+  k.pureNames = {"n", "m"};
+  Expr prod;
+  if (batch) {
+    k.pure.push_back(b);
+    k.pureNames.push_back("b");
+    prod = A(kk, m, b) * (nt ? B(kk, n, b) : B(n, kk, b));
+  } else {
+    prod = A(kk, m) * (nt ? B(kk, n) : B(n, kk));
+  }
+  std::vector<Expr> args(k.pure.begin(), k.pure.end());
+  k.acc(k.pure) = 0.0f;
+  k.acc(args) += prod;
+  k.redNames = {"k"};
+  k.extents = {{"n", t.dim("n")}, {"m", t.dim("m")}, {"k", t.dim("k")}};
+  if (batch)
+    k.extents.push_back({"b", t.dim("b")});
+  k.channelDim = 0;
+}
+
+/// Windowed families: conv2d, depthwise_conv2d, pool_max, pool_avg.
+void defineWindowed(Kernel &k) {
+  const TaskSignature &t = k.task;
+  bool nchw = t.effectiveLayout().rfind("nchw", 0) == 0;
+  Var f("f"), c("c"), ox("ow"), oy("oh"), n("n");
+  auto o = t.outputSpatial();
+  int C = static_cast<int>(t.dim("c")), H = static_cast<int>(t.dim("h")),
+      W = static_cast<int>(t.dim("w")), N = static_cast<int>(t.dim("n"));
+  int KH = static_cast<int>(t.dim("kh")), KW = static_cast<int>(t.dim("kw"));
+  int sh = static_cast<int>(t.stride[0]), sw = static_cast<int>(t.stride[1]);
+  int dh = static_cast<int>(t.dilation[0]), dw = static_cast<int>(t.dilation[1]);
+  int pt = static_cast<int>(t.pad[0]), pl = static_cast<int>(t.pad[1]);
+  bool isMax = t.family == OpFamily::PoolMax;
+
+  ImageParam &I = k.inputs[0];
+  Expr padValue = isMax ? Expr(-std::numeric_limits<float>::infinity())
+                        : Expr(0.0f);
+  Region bounds = nchw ? Region{{0, W}, {0, H}, {0, C}, {0, N}}
+                       : Region{{0, C}, {0, W}, {0, H}, {0, N}};
+  bool anyPad = t.pad != std::array<int64_t, 4>{0, 0, 0, 0};
+  Func clamped = anyPad
+                     ? BoundaryConditions::constant_exterior(I, padValue, bounds)
+                     : Func(I);
+  Var x("x"), y("y"), ch("ch"), nn("nn");
+  k.padded = Func("padded");
+  if (nchw)
+    k.padded(x, y, ch, nn) = clamped(x - pl, y - pt, ch, nn);
+  else
+    k.padded(ch, x, y, nn) = clamped(ch, x - pl, y - pt, nn);
+
+  auto in = [&](Expr chan, Expr ix, Expr iy, Expr batch) {
+    return nchw ? k.padded(ix, iy, chan, batch) : k.padded(chan, ix, iy, batch);
+  };
+  if (t.family == OpFamily::Conv2d) {
+    std::string layout = t.effectiveLayout();
+    k.red = RDom({{0, C}, {0, KW}, {0, KH}}, "r");
+    RVar rc = k.red[0], rkw = k.red[1], rkh = k.red[2];
+    k.redNames = {"c", "kw", "kh"};
+    ImageParam &Wt = k.inputs[1];
+    Expr w = layout == "nchw_fchw"   ? Wt(rkw, rkh, rc, f)
+             : layout == "nhwc_fhwc" ? Wt(rc, rkw, rkh, f)
+                                     : Wt(f, rc, rkw, rkh);
+    Expr v = in(rc, ox * sw + rkw * dw, oy * sh + rkh * dh, n) * w;
+    if (nchw) {
+      k.pure = {ox, oy, f, n};
+      k.pureNames = {"ow", "oh", "f", "n"};
+      k.channelDim = 2;
+    } else {
+      k.pure = {f, ox, oy, n};
+      k.pureNames = {"f", "ow", "oh", "n"};
+      k.channelDim = 0;
+    }
+    k.acc(k.pure) = 0.0f;
+    k.acc(std::vector<Expr>(k.pure.begin(), k.pure.end())) += v;
+    k.extents = {{"f", t.dim("f")}, {"ow", o[1]}, {"oh", o[0]}, {"n", N},
+                 {"c", C},          {"kw", KW},   {"kh", KH}};
+    return;
+  }
+  // depthwise and pools: one channel at a time.
+  k.red = RDom({{0, KW}, {0, KH}}, "r");
+  RVar rkw = k.red[0], rkh = k.red[1];
+  k.redNames = {"kw", "kh"};
+  if (nchw) {
+    k.pure = {ox, oy, c, n};
+    k.pureNames = {"ow", "oh", "c", "n"};
+    k.channelDim = 2;
+  } else {
+    k.pure = {c, ox, oy, n};
+    k.pureNames = {"c", "ow", "oh", "n"};
+    k.channelDim = 0;
+  }
+  Expr v = in(c, ox * sw + rkw * dw, oy * sh + rkh * dh, n);
+  std::vector<Expr> args(k.pure.begin(), k.pure.end());
+  if (t.family == OpFamily::DepthwiseConv2d) {
+    ImageParam &Wt = k.inputs[1];
+    Expr w = nchw ? Wt(rkw, rkh, c) : Wt(c, rkw, rkh);
+    k.acc(k.pure) = 0.0f;
+    k.acc(args) += v * w;
+  } else if (isMax) {
+    k.acc(k.pure) = -std::numeric_limits<float>::infinity();
+    k.acc(args) = max(k.acc(args), v);
+  } else {
+    k.acc(k.pure) = 0.0f;
+    k.acc(args) += v;
+  }
+  k.extents = {{"c", C}, {"ow", o[1]}, {"oh", o[0]}, {"n", N},
+               {"kw", KW}, {"kh", KH}};
+}
+
+} // namespace
+
+Result<Kernel> defineKernel(const TaskSignature &task) {
+  if (!hasHalideKernel(task.family))
+    return makeError(std::string(familyName(task.family)) +
+                     " has no Halide kernel yet");
+  if (task.inType != "f32" || !task.weightType.empty() ||
+      !task.accType.empty() || !task.outType.empty())
+    return makeError("only f32 kernels are implemented; `" +
+                     task.canonical() + "` needs other element types");
+  if (std::find(task.epilogue.begin(), task.epilogue.end(), "requant") !=
+      task.epilogue.end())
+    return makeError("the requant epilogue needs an integer kernel");
+  try {
+    Kernel k;
+    k.task = task;
+    k.acc = Func("acc");
+    k.output = Func("output");
+    auto arrays = kernelArrays(task);
+    const ImageParam *bias = nullptr, *residual = nullptr;
+    for (size_t i = 0; i + 1 < arrays.size(); ++i)
+      k.inputs.push_back(denseParam(arrays[i]));
+    for (size_t i = 0; i + 1 < arrays.size(); ++i) {
+      if (arrays[i].name == "bias")
+        bias = &k.inputs[i];
+      if (arrays[i].name == "residual")
+        residual = &k.inputs[i];
+    }
+    if (task.family == OpFamily::Matmul ||
+        task.family == OpFamily::BatchMatmul)
+      defineMatmul(k);
+    else
+      defineWindowed(k);
+    std::vector<Expr> args(k.pure.begin(), k.pure.end());
+    Expr v = k.acc(args);
+    if (task.family == OpFamily::PoolAvg)
+      v = v / static_cast<float>(task.dim("kh") * task.dim("kw"));
+    k.output(k.pure) = applyEpilogue(k, v, bias, residual);
+    // The output is dense too: fixed bounds and strides let Halide drop
+    // run-time checks and index arithmetic.
+    const ArraySpec &out = arrays.back();
+    int rank = static_cast<int>(out.shape.size());
+    int64_t stride = 1;
+    for (int i = 0; i < rank; ++i) {
+      int64_t e = out.shape[rank - 1 - i];
+      k.output.output_buffer().dim(i).set_bounds(0, static_cast<int>(e));
+      k.output.output_buffer().dim(i).set_stride(static_cast<int>(stride));
+      stride *= e;
+    }
+    return k;
+  } catch (const Halide::Error &e) {
+    return makeError(std::string("Halide: ") + e.what());
+  }
+}
+
+} // namespace tessel

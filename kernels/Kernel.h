@@ -1,0 +1,81 @@
+// Halide kernels: one algorithm per op family, defined from a task signature.
+//
+// Map of kernels/:
+//   Kernel.h      this file: the algorithm of a task as Halide Funcs
+//   Realizer.h    the Halide realizer: a Schedule applied to a Kernel
+//   Reference.h   naive C++ reference implementations, for verification
+//   Runner.h      JIT compilation, binding of buffers, timing
+//   Heuristic.h   the built-in default schedule per family
+//   HalideInfo.h  Halide version and autoscheduler plugin paths
+//
+// Memory layout (the C ABI of every kernel): dense arrays, row-major in the
+// signature's layout, e.g. NHWC input [n][h][w][c], HWCF filter
+// [kh][kw][c][f], matmul A [m][k], B [k][n] (B [n][k] for layout nt), output
+// [m][n]. Halide dimensions are listed innermost first, so the Halide shape is
+// the reverse of the row-major shape.
+//
+// Loop names used by schedules (innermost storage dimension first):
+//   matmul            pure n, m          reduction k
+//   batch_matmul      pure n, m, b       reduction k
+//   conv2d nhwc       pure f, ow, oh, n  reduction c, kw, kh
+//   conv2d nchw       pure ow, oh, f, n  reduction c, kw, kh
+//   depthwise / pool  nhwc: pure c, ow, oh, n; nchw: pure ow, oh, c, n;
+//                     reduction kw, kh
+//   elementwise / reduction generics are not Halide kernels (yet).
+//
+// Halide reports errors by exceptions; every function here catches them and
+// returns a Status/Result instead.
+#ifndef TESSEL_KERNELS_KERNEL_H
+#define TESSEL_KERNELS_KERNEL_H
+
+#include "db/Signature.h"
+#include "db/Status.h"
+
+#include <Halide.h>
+#include <string>
+#include <vector>
+
+namespace tessel {
+
+/// One input (or output) array of a kernel: its name and row-major shape.
+struct ArraySpec {
+  std::string name; ///< "input", "weights", "bias", "residual", "output"
+  std::vector<int64_t> shape; ///< row-major (outermost first)
+  int64_t elements() const;
+};
+
+/// The input and output arrays of a task, in C ABI order (inputs, then the
+/// output).
+std::vector<ArraySpec> kernelArrays(const TaskSignature &task);
+
+/// True for the families that have a Halide kernel.
+bool hasHalideKernel(OpFamily family);
+
+/// The Halide algorithm of one task.
+struct Kernel {
+  TaskSignature task;
+  std::vector<Halide::ImageParam> inputs; ///< in kernelArrays() order
+  Halide::Func acc;    ///< pure init + one reduction update
+  Halide::Func output; ///< epilogue(acc)
+  Halide::Func padded; ///< the padded input (windowed families), else undefined
+  /// Pure loop variables of acc/output, innermost first, and their names.
+  std::vector<Halide::Var> pure;
+  std::vector<std::string> pureNames;
+  /// Reduction domain of acc's update, innermost first, and its names.
+  Halide::RDom red;
+  std::vector<std::string> redNames;
+  /// Extent of every named loop (pure and reduction).
+  std::vector<std::pair<std::string, int64_t>> extents;
+  /// Index of the pure dimension that is the output channel (bias axis).
+  int channelDim = 0;
+
+  int64_t extent(const std::string &loop) const;
+};
+
+/// Defines the algorithm of `task`. Fails for families without a Halide
+/// kernel and for unsupported element types (fp32 only for now).
+Result<Kernel> defineKernel(const TaskSignature &task);
+
+} // namespace tessel
+
+#endif // TESSEL_KERNELS_KERNEL_H

@@ -1,0 +1,286 @@
+// The Halide realizer of schedules.
+#include "kernels/Realizer.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace tessel {
+
+using namespace Halide;
+
+namespace {
+
+bool contains(const std::vector<std::string> &v, const std::string &x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+/// The outer loop order of pure dimensions, outermost first: `order` if given
+/// (it must be a permutation of the tiled pure dims), else storage order
+/// reversed (outermost storage dimension outermost).
+std::vector<std::string> outerOrder(const Kernel &k, const Schedule &s) {
+  if (!s.order.empty())
+    return s.order;
+  std::vector<std::string> o(k.pureNames.rbegin(), k.pureNames.rend());
+  return o;
+}
+
+int64_t tileOf(const std::map<std::string, int64_t> &m, const std::string &d,
+               int64_t fallback) {
+  auto it = m.find(d);
+  return it == m.end() ? fallback : it->second;
+}
+
+} // namespace
+
+Status checkSchedule(const Kernel &k, const Schedule &s) {
+  if (s.kind != "loopnest")
+    return makeError("schedule kind `" + s.kind +
+                     "` is not a loop nest the realizer can apply");
+  std::set<std::string> pure(k.pureNames.begin(), k.pureNames.end());
+  std::set<std::string> red(k.redNames.begin(), k.redNames.end());
+  auto known = [&](const std::string &d) { return pure.count(d) || red.count(d); };
+  for (const auto &[d, v] : s.tileOuter)
+    if (!known(d))
+      return makeError("tile_outer names unknown loop `" + d + "`");
+  for (const auto &[d, v] : s.tileInner) {
+    if (!pure.count(d))
+      return makeError("tile_inner names `" + d +
+                       "`, which is not an output loop of this kernel");
+    if (v > k.extent(d))
+      return makeError("tile_inner[" + d + "] = " + std::to_string(v) +
+                       " exceeds the loop extent " + std::to_string(k.extent(d)));
+    if (s.tileOuter.count(d) && s.tileOuter.at(d) < v)
+      return makeError("tile_outer[" + d + "] is smaller than tile_inner[" + d + "]");
+  }
+  for (const auto &[d, v] : s.tileOuter)
+    if (v > k.extent(d))
+      return makeError("tile_outer[" + d + "] = " + std::to_string(v) +
+                       " exceeds the loop extent " + std::to_string(k.extent(d)));
+  for (const auto &[d, v] : s.unroll)
+    if (!red.count(d))
+      return makeError("unroll names `" + d + "`; only reduction loops are "
+                                              "unrolled by factor");
+  if (!s.vectorDim.empty()) {
+    if (!pure.count(s.vectorDim))
+      return makeError("vector_dim `" + s.vectorDim + "` is not an output loop");
+    if (s.vectorWidth < 1)
+      return makeError("vector_dim given without vector_width");
+    int64_t r = tileOf(s.tileInner, s.vectorDim, 1);
+    if (r % s.vectorWidth != 0)
+      return makeError("tile_inner[" + s.vectorDim + "] = " + std::to_string(r) +
+                       " is not a multiple of vector_width " +
+                       std::to_string(s.vectorWidth));
+  }
+  if (!s.order.empty()) {
+    std::set<std::string> o(s.order.begin(), s.order.end());
+    if (o != pure || s.order.size() != pure.size())
+      return makeError("order must list every output loop exactly once");
+  }
+  auto order = outerOrder(k, s);
+  for (size_t i = 0; i < s.parallel.size(); ++i)
+    if (i >= order.size() || s.parallel[i] != order[i])
+      return makeError("parallel loops must be the outermost loops of `order`");
+  if (s.packing != "none" && s.packing != "inputs")
+    return makeError("packing `" + s.packing + "` is not implemented");
+  if (s.packing == "inputs" && !k.padded.defined())
+    return makeError("packing inputs needs a windowed kernel");
+  if (s.reductionSplit != 1)
+    return makeError("reduction_split is not implemented by the Halide realizer");
+  if (s.epilogueAt == "root")
+    return makeError("epilogue_at root is not implemented");
+  for (const auto &[d, v] : s.tileOuter)
+    if (red.count(d) && s.epilogueAt != "outer")
+      return makeError("blocking reduction loop `" + d +
+                       "` needs epilogue_at outer");
+  return Status();
+}
+
+Status applySchedule(Kernel &k, const Schedule &s) {
+  if (Status st = checkSchedule(k, s); !st)
+    return st;
+  try {
+    Func &out = k.output;
+    auto order = outerOrder(k, s);
+    std::map<std::string, Var> outerVar, ioVar, iiVar;
+    std::map<std::string, bool> hasOuter;
+    // Cache tiles and register tiles of the output.
+    for (size_t i = 0; i < k.pure.size(); ++i) {
+      const std::string &d = k.pureNames[i];
+      Var v = k.pure[i];
+      int64_t e = k.extent(d);
+      int64_t T = std::min(tileOf(s.tileOuter, d, e), e);
+      int64_t R = std::min(tileOf(s.tileInner, d, 1), T);
+      Var vo(d + "_o"), vt(d + "_t"), vio(d + "_io"), vii(d + "_ii");
+      if (T < e) {
+        out.split(v, vo, vt, static_cast<int>(T), TailStrategy::ShiftInwards);
+        hasOuter[d] = true;
+      } else {
+        vt = v;
+        hasOuter[d] = false;
+      }
+      outerVar[d] = vo;
+      out.split(vt, vio, vii, static_cast<int>(R), TailStrategy::ShiftInwards);
+      ioVar[d] = vio;
+      iiVar[d] = vii;
+    }
+    // Loop order, innermost first: register tile (vector dim first), then
+    // the register-tile loops, then the cache-tile loops in `order`.
+    std::vector<VarOrRVar> loops;
+    const std::string &vd = s.vectorDim;
+    if (!vd.empty())
+      loops.push_back(iiVar[vd]);
+    for (const auto &d : k.pureNames)
+      if (d != vd)
+        loops.push_back(iiVar[d]);
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+      loops.push_back(ioVar[*it]);
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+      if (hasOuter[*it])
+        loops.push_back(outerVar[*it]);
+    out.reorder(loops);
+    if (!vd.empty()) {
+      out.vectorize(iiVar[vd], static_cast<int>(s.vectorWidth));
+      if (tileOf(s.tileInner, vd, 1) > s.vectorWidth)
+        out.unroll(iiVar[vd]);
+    }
+    for (const auto &d : k.pureNames)
+      if (d != vd && tileOf(s.tileInner, d, 1) > 1)
+        out.unroll(iiVar[d]);
+    // Parallel: fuse the listed outermost cache-tile loops.
+    std::vector<Var> par;
+    for (const auto &d : s.parallel)
+      par.push_back(hasOuter[d] ? outerVar[d] : ioVar[d]);
+    // The innermost loop outside the register tile, and outside the cache tile.
+    Var registerLevel = ioVar[order.back()];
+    Var cacheLevel = registerLevel;
+    bool anyOuter = false;
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+      if (hasOuter[*it]) {
+        cacheLevel = outerVar[*it];
+        anyOuter = true;
+        break;
+      }
+    if (!par.empty()) {
+      Var fused = par.front();
+      for (size_t i = 1; i < par.size(); ++i) {
+        Var f2(fused.name() + "_" + par[i].name());
+        out.fuse(fused, par[i], f2);
+        fused = f2;
+      }
+      out.parallel(fused);
+      // A compute level that was fused away is now the fused loop.
+      for (const Var &p : par) {
+        if (p.name() == registerLevel.name())
+          registerLevel = fused;
+        if (p.name() == cacheLevel.name())
+          cacheLevel = fused;
+      }
+    }
+
+    Func &acc = k.acc;
+    Stage upd = acc.update();
+    std::vector<VarOrRVar> updLoops;
+    if (s.epilogueAt == "inner") {
+      acc.compute_at(out, registerLevel);
+      if (!vd.empty())
+        updLoops.push_back(k.pure[std::find(k.pureNames.begin(), k.pureNames.end(), vd) - k.pureNames.begin()]);
+      for (size_t i = 0; i < k.pure.size(); ++i)
+        if (k.pureNames[i] != vd)
+          updLoops.push_back(k.pure[i]);
+      for (size_t i = 0; i < k.redNames.size(); ++i)
+        updLoops.push_back(RVar(k.red[static_cast<int>(i)]));
+      upd.reorder(updLoops);
+      for (size_t i = 0; i < k.pure.size(); ++i) {
+        const std::string &d = k.pureNames[i];
+        int64_t R = tileOf(s.tileInner, d, 1);
+        if (d == vd) {
+          acc.vectorize(k.pure[i], static_cast<int>(s.vectorWidth));
+          upd.vectorize(k.pure[i], static_cast<int>(s.vectorWidth));
+          if (R > s.vectorWidth) {
+            acc.unroll(k.pure[i]);
+            upd.unroll(k.pure[i]);
+          }
+        } else if (R > 1) {
+          acc.unroll(k.pure[i]);
+          upd.unroll(k.pure[i]);
+        }
+      }
+    } else {
+      // Accumulator per cache tile; its update tiled into register tiles.
+      if (anyOuter)
+        acc.compute_at(out, cacheLevel);
+      else
+        acc.compute_root();
+      if (!vd.empty())
+        acc.vectorize(k.pure[std::find(k.pureNames.begin(), k.pureNames.end(), vd) - k.pureNames.begin()],
+                      static_cast<int>(s.vectorWidth));
+      std::vector<VarOrRVar> inner, mid, redInner, redOuter;
+      for (size_t i = 0; i < k.pure.size(); ++i) {
+        const std::string &d = k.pureNames[i];
+        int64_t R = tileOf(s.tileInner, d, 1);
+        Var po(d + "_ro"), pi(d + "_ri");
+        int64_t T = std::min(tileOf(s.tileOuter, d, k.extent(d)), k.extent(d));
+        TailStrategy tail = T % R == 0 ? TailStrategy::RoundUp
+                                       : TailStrategy::GuardWithIf;
+        upd.split(k.pure[i], po, pi, static_cast<int>(R), tail);
+        if (d == vd)
+          inner.insert(inner.begin(), pi);
+        else
+          inner.push_back(pi);
+        mid.push_back(po);
+        if (d == vd) {
+          upd.vectorize(pi, static_cast<int>(s.vectorWidth));
+          if (R > s.vectorWidth)
+            upd.unroll(pi);
+        } else if (R > 1) {
+          upd.unroll(pi);
+        }
+      }
+      for (size_t i = 0; i < k.redNames.size(); ++i) {
+        const std::string &d = k.redNames[i];
+        RVar r = k.red[static_cast<int>(i)];
+        if (s.tileOuter.count(d) && s.tileOuter.at(d) < k.extent(d)) {
+          RVar ro(d + "_ro"), ri(d + "_ri");
+          upd.split(r, ro, ri, static_cast<int>(s.tileOuter.at(d)),
+                    TailStrategy::GuardWithIf);
+          redInner.push_back(ri);
+          redOuter.push_back(ro);
+        } else {
+          redInner.push_back(r);
+        }
+      }
+      for (auto &l : redInner)
+        updLoops.push_back(l);
+      updLoops.insert(updLoops.begin(), inner.begin(), inner.end());
+      for (auto &l : mid)
+        updLoops.push_back(l);
+      for (auto &l : redOuter)
+        updLoops.push_back(l);
+      upd.reorder(updLoops);
+    }
+    for (const auto &[d, factor] : s.unroll) {
+      if (factor <= 1)
+        continue;
+      size_t i = std::find(k.redNames.begin(), k.redNames.end(), d) - k.redNames.begin();
+      if (s.epilogueAt == "outer" && s.tileOuter.count(d))
+        continue; // blocked loops are not unrolled
+      RVar r = k.red[static_cast<int>(i)];
+      if (factor >= k.extent(d))
+        upd.unroll(r);
+      else
+        upd.unroll(r, static_cast<int>(factor), TailStrategy::GuardWithIf);
+    }
+    if (k.padded.defined() && s.packing == "inputs") {
+      k.padded.compute_root();
+      Var first = k.padded.args().front();
+      int vw = s.vectorWidth > 0 ? static_cast<int>(s.vectorWidth) : 8;
+      k.padded.vectorize(first, vw);
+    }
+    return Status();
+  } catch (const Halide::Error &e) {
+    return makeError(std::string("Halide rejected the schedule: ") + e.what());
+  }
+}
+
+} // namespace tessel

@@ -1,0 +1,43 @@
+// The Halide realizer: applies a Schedule (db/Schedule.h) to a Kernel.
+//
+// How the schedule fields map onto Halide, for a kernel with pure loops P
+// (output dimensions) and reduction loops R:
+//   tile_outer[p]   output.split(p, p_o, p_t, T): the cache tile; the p_o loops
+//                   run in `order` (outermost first), those in `parallel`
+//                   (a prefix of `order`) are fused and run in parallel.
+//   tile_inner[p]   p_t.split(p_io, p_ii, R): the register tile; all p_ii loops
+//                   are innermost, the vector dimension first.
+//   vector_dim/_width  the p_ii loop of vector_dim is vectorized by the width
+//                   (tile_inner[vector_dim] is a multiple of it) and the rest
+//                   of it unrolled; the other p_ii loops are unrolled.
+//   epilogue_at     "inner": the accumulator is computed per register tile
+//                   (compute_at the innermost p_io loop) so it lives in
+//                   registers and the epilogue is applied as it is stored;
+//                   "outer": the accumulator is computed per cache tile and
+//                   its update is tiled by tile_inner, with reduction loops
+//                   blocked by tile_outer[r] outside the register tiles.
+//   unroll[r]       the reduction loop r is split by the factor and unrolled.
+//   packing         "inputs": the padded input is computed once per call
+//                   (compute_root) instead of inline bounds checks.
+// A schedule the realizer cannot apply to the kernel (unknown loop, vector
+// width not dividing the register tile, ...) is rejected before compiling.
+#ifndef TESSEL_KERNELS_REALIZER_H
+#define TESSEL_KERNELS_REALIZER_H
+
+#include "db/Schedule.h"
+#include "db/Status.h"
+#include "kernels/Kernel.h"
+
+namespace tessel {
+
+/// Checks that `s` can be realized on `k` without touching Halide; the error
+/// says which field is wrong and why.
+Status checkSchedule(const Kernel &k, const Schedule &s);
+
+/// Applies a loop-nest schedule to the kernel's Funcs. Fails (after
+/// checkSchedule) with Halide's message if Halide rejects it.
+Status applySchedule(Kernel &k, const Schedule &s);
+
+} // namespace tessel
+
+#endif // TESSEL_KERNELS_REALIZER_H

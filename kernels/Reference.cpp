@@ -1,0 +1,158 @@
+// Naive reference implementations (row-major layouts, double accumulation).
+#include "kernels/Reference.h"
+
+#include "kernels/Kernel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tessel {
+
+namespace {
+
+double epilogue(const TaskSignature &t, double v, const float *bias,
+                int64_t channel, const float *residual, int64_t index) {
+  for (const auto &e : t.epilogue) {
+    if (e == "bias")
+      v += bias[channel];
+    else if (e == "relu")
+      v = std::max(v, 0.0);
+    else if (e == "relu6")
+      v = std::min(std::max(v, 0.0), 6.0);
+    else if (e == "add")
+      v += residual[index];
+    else if (e == "sigmoid")
+      v = 1.0 / (1.0 + std::exp(-v));
+    else if (e == "tanh")
+      v = std::tanh(v);
+    else if (e.rfind("clamp:", 0) == 0) {
+      size_t c = e.find(':', 6);
+      double lo = std::stod(e.substr(6, c - 6)), hi = std::stod(e.substr(c + 1));
+      v = std::min(std::max(v, lo), hi);
+    }
+  }
+  return v;
+}
+
+} // namespace
+
+Status computeReference(const TaskSignature &t,
+                        const std::vector<const float *> &in, float *out) {
+  auto arrays = kernelArrays(t);
+  const float *bias = nullptr, *residual = nullptr;
+  for (size_t i = 0; i + 1 < arrays.size(); ++i) {
+    if (arrays[i].name == "bias")
+      bias = in[i];
+    if (arrays[i].name == "residual")
+      residual = in[i];
+  }
+  std::string layout = t.effectiveLayout();
+  auto d = [&](const char *n) { return t.dim(n); };
+  switch (t.family) {
+  case OpFamily::Matmul:
+  case OpFamily::BatchMatmul: {
+    int64_t B = t.family == OpFamily::BatchMatmul ? d("b") : 1;
+    int64_t M = d("m"), N = d("n"), K = d("k");
+    bool nt = layout == "nt";
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+          double s = 0;
+          for (int64_t k = 0; k < K; ++k) {
+            double a = in[0][(b * M + m) * K + k];
+            double w = nt ? in[1][(b * N + n) * K + k] : in[1][(b * K + k) * N + n];
+            s += a * w;
+          }
+          int64_t idx = (b * M + m) * N + n;
+          out[idx] = static_cast<float>(epilogue(t, s, bias, n, residual, idx));
+        }
+    return Status();
+  }
+  case OpFamily::Conv2d:
+  case OpFamily::DepthwiseConv2d:
+  case OpFamily::PoolMax:
+  case OpFamily::PoolAvg: {
+    bool nchw = layout.rfind("nchw", 0) == 0;
+    int64_t N = d("n"), H = d("h"), W = d("w"), C = d("c"), KH = d("kh"),
+            KW = d("kw");
+    int64_t F = t.family == OpFamily::Conv2d ? d("f") : C;
+    auto o = t.outputSpatial();
+    int64_t OH = o[0], OW = o[1];
+    auto inAt = [&](int64_t n, int64_t c, int64_t y, int64_t x) -> double {
+      return nchw ? in[0][((n * C + c) * H + y) * W + x]
+                  : in[0][((n * H + y) * W + x) * C + c];
+    };
+    auto wAt = [&](int64_t f, int64_t c, int64_t ky, int64_t kx) -> double {
+      if (t.family == OpFamily::DepthwiseConv2d)
+        return nchw ? in[1][(c * KH + ky) * KW + kx] : in[1][(ky * KW + kx) * C + c];
+      if (layout == "nchw_fchw")
+        return in[1][((f * C + c) * KH + ky) * KW + kx];
+      if (layout == "nhwc_fhwc")
+        return in[1][((f * KH + ky) * KW + kx) * C + c];
+      return in[1][((ky * KW + kx) * C + c) * F + f];
+    };
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t f = 0; f < F; ++f)
+        for (int64_t oy = 0; oy < OH; ++oy)
+          for (int64_t ox = 0; ox < OW; ++ox) {
+            bool isMax = t.family == OpFamily::PoolMax;
+            double s = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+            for (int64_t ky = 0; ky < KH; ++ky)
+              for (int64_t kx = 0; kx < KW; ++kx) {
+                int64_t y = oy * t.stride[0] + ky * t.dilation[0] - t.pad[0];
+                int64_t x = ox * t.stride[1] + kx * t.dilation[1] - t.pad[1];
+                bool inside = y >= 0 && y < H && x >= 0 && x < W;
+                if (t.family == OpFamily::Conv2d) {
+                  if (inside)
+                    for (int64_t c = 0; c < C; ++c)
+                      s += inAt(n, c, y, x) * wAt(f, c, ky, kx);
+                } else if (t.family == OpFamily::DepthwiseConv2d) {
+                  if (inside)
+                    s += inAt(n, f, y, x) * wAt(f, f, ky, kx);
+                } else if (isMax) {
+                  s = std::max(s, inside ? inAt(n, f, y, x)
+                                         : -std::numeric_limits<double>::infinity());
+                } else if (inside) {
+                  s += inAt(n, f, y, x);
+                }
+              }
+            if (t.family == OpFamily::PoolAvg)
+              s /= static_cast<double>(KH * KW);
+            int64_t idx = nchw ? ((n * F + f) * OH + oy) * OW + ox
+                               : ((n * OH + oy) * OW + ox) * F + f;
+            out[idx] = static_cast<float>(epilogue(t, s, bias, f, residual, idx));
+          }
+    return Status();
+  }
+  default:
+    return makeError(std::string("no reference for ") +
+                     std::string(familyName(t.family)));
+  }
+}
+
+double referenceTolerance(const TaskSignature &t) {
+  double reduction = 1;
+  switch (t.family) {
+  case OpFamily::Matmul:
+  case OpFamily::BatchMatmul:
+    reduction = static_cast<double>(t.dim("k"));
+    break;
+  case OpFamily::Conv2d:
+    reduction = static_cast<double>(t.dim("c") * t.dim("kh") * t.dim("kw"));
+    break;
+  case OpFamily::DepthwiseConv2d:
+  case OpFamily::PoolAvg:
+  case OpFamily::PoolMax:
+    reduction = static_cast<double>(t.dim("kh") * t.dim("kw"));
+    break;
+  default:
+    break;
+  }
+  // fp32 rounding of a sum of `reduction` products of magnitude <= 1, in any
+  // order: a few ulps per addition at the partial sums' magnitude.
+  return 1e-5 + 4.0 * reduction * std::numeric_limits<float>::epsilon() *
+                    std::sqrt(reduction);
+}
+
+} // namespace tessel

@@ -1,0 +1,109 @@
+// Halide kernels: the realizer and the reference agree for every family, on
+// shapes that tiles divide and on odd shapes they do not.
+#include "kernels/Heuristic.h"
+#include "kernels/Reference.h"
+#include "kernels/Runner.h"
+
+#include <gtest/gtest.h>
+
+using namespace tessel;
+
+namespace {
+
+TargetPreset host() {
+  auto t = resolveTarget("host");
+  EXPECT_TRUE(t) << t.message();
+  return *t;
+}
+
+/// Compiles `sig` with `schedule`, runs it on random inputs and returns the
+/// max error against the reference (or fails the test).
+double errorOf(const std::string &sig, const Schedule &schedule) {
+  auto task = TaskSignature::parse(sig);
+  EXPECT_TRUE(task) << task.message();
+  auto k = CompiledKernel::compile(*task, schedule, host(), 1);
+  EXPECT_TRUE(k) << sig << ": " << k.message();
+  if (!k)
+    return 1e9;
+  KernelArrays arrays = KernelArrays::random(*task, 42);
+  EXPECT_TRUE((*k)->bind(arrays));
+  Status run = (*k)->run();
+  EXPECT_TRUE(run) << run.message();
+  std::vector<float> ref(arrays.output().size());
+  Status rs = computeReference(*task, arrays.inputPointers(), ref.data());
+  EXPECT_TRUE(rs) << rs.message();
+  return maxAbsError(arrays.output(), ref);
+}
+
+void expectHeuristicAgrees(const std::string &sig) {
+  auto task = TaskSignature::parse(sig);
+  ASSERT_TRUE(task) << task.message();
+  double err = errorOf(sig, heuristicSchedule(*task, host()));
+  EXPECT_LE(err, referenceTolerance(*task)) << sig;
+}
+
+} // namespace
+
+TEST(Kernels, MatmulFamilies) {
+  expectHeuristicAgrees("matmul m=64 n=64 k=64");
+  expectHeuristicAgrees("matmul m=37 n=53 k=29");
+  expectHeuristicAgrees("matmul m=5 n=3 k=7");
+  expectHeuristicAgrees("matmul m=33 n=70 k=20 layout=nt epilogue=bias+relu");
+  expectHeuristicAgrees("matmul m=16 n=48 k=16 epilogue=add+relu6");
+  expectHeuristicAgrees("batch_matmul b=3 m=17 n=40 k=9 epilogue=clamp:-0.5:0.5");
+}
+
+TEST(Kernels, Conv2d) {
+  expectHeuristicAgrees("conv2d n=1 h=12 w=12 c=8 f=32 kh=3 kw=3 pad=1,1,1,1");
+  expectHeuristicAgrees("conv2d n=2 h=11 w=9 c=5 f=19 kh=3 kw=3 stride=2,2 "
+                        "pad=1,1,1,1 epilogue=bias+relu");
+  expectHeuristicAgrees("conv2d n=1 h=10 w=13 c=3 f=7 kh=5 kw=3 dilation=2,1 "
+                        "pad=2,1,0,1 layout=nhwc_fhwc");
+  expectHeuristicAgrees("conv2d n=1 h=9 w=9 c=6 f=10 kh=3 kw=3 stride=2,2 "
+                        "pad=1,1,1,1 layout=nchw_fchw epilogue=bias+add+relu");
+  expectHeuristicAgrees("conv2d n=1 h=7 w=7 c=16 f=24 kh=1 kw=1");
+}
+
+TEST(Kernels, DepthwiseAndPools) {
+  expectHeuristicAgrees("depthwise_conv2d n=1 h=14 w=14 c=32 kh=3 kw=3 pad=1,1,1,1");
+  expectHeuristicAgrees("depthwise_conv2d n=1 h=9 w=11 c=13 kh=3 kw=3 "
+                        "stride=2,2 pad=1,1,1,1 layout=nchw_chw epilogue=bias+relu6");
+  expectHeuristicAgrees("pool_max n=1 h=12 w=12 c=16 kh=3 kw=3 stride=2,2 pad=1,1,1,1");
+  expectHeuristicAgrees("pool_max n=1 h=9 w=7 c=5 kh=2 kw=2 stride=2,2 layout=nchw");
+  expectHeuristicAgrees("pool_avg n=2 h=8 w=8 c=24 kh=3 kw=3 pad=1,1,1,1");
+}
+
+TEST(Kernels, ScheduleVariantsAgree) {
+  const std::string sig = "matmul m=45 n=70 k=33 epilogue=bias";
+  auto task = TaskSignature::parse(sig);
+  ASSERT_TRUE(task);
+  Schedule s;
+  s.tileOuter = {{"m", 20}, {"n", 64}};
+  s.tileInner = {{"m", 4}, {"n", 32}};
+  s.vectorDim = "n";
+  s.vectorWidth = 16;
+  s.order = {"n", "m"};
+  s.parallel = {"n"};
+  EXPECT_LE(errorOf(sig, s), referenceTolerance(*task));
+  s.epilogueAt = "outer";
+  s.tileOuter["k"] = 8;
+  EXPECT_LE(errorOf(sig, s), referenceTolerance(*task));
+}
+
+TEST(Kernels, IllegalScheduleRejectedBeforeCompiling) {
+  auto task = TaskSignature::parse("matmul m=8 n=8 k=8");
+  ASSERT_TRUE(task);
+  Schedule s;
+  s.tileInner = {{"q", 4}};
+  auto k = CompiledKernel::compile(*task, s, host(), 1);
+  ASSERT_FALSE(k);
+  EXPECT_NE(k.message().find("not an output loop"), std::string::npos)
+      << k.message();
+  s.tileInner = {{"n", 8}};
+  s.vectorDim = "n";
+  s.vectorWidth = 16;
+  k = CompiledKernel::compile(*task, s, host(), 1);
+  ASSERT_FALSE(k);
+  EXPECT_NE(k.message().find("multiple of vector_width"), std::string::npos)
+      << k.message();
+}

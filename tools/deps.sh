@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tessel needs, if any are missing. Silent when
+# everything is already there. Sourced or run by demo.sh, test.sh and bench.sh.
+set -euo pipefail
+
+TESSEL_PACKAGES=(
+  # build
+  cmake ninja-build g++ ccache pkg-config python3 file
+  # db/ and tools/
+  libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev
+  # MLIR 19 (shared libMLIR.so), FileCheck and lit
+  llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools zlib1g-dev libzstd-dev
+  # Halide 14 and its autoscheduler plugins
+  libhalide14-0-dev
+  # tests
+  libgtest-dev libgmock-dev
+)
+
+missing=()
+for p in "${TESSEL_PACKAGES[@]}" "$@"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "tessel: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,182 @@
+// `tessel tune`: search, measure and verify schedules for tasks on this
+// machine, recording every candidate in the schedule database.
+#include "tools/tessel/Commands.h"
+
+#include "db/Database.h"
+#include "db/TasksFile.h"
+#include "tools/tessel/Table.h"
+#include "tuner/Session.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <regex>
+
+namespace tessel {
+
+namespace {
+
+struct TuneCommandOptions {
+  std::string db, target = "host", tasksFile, budget, inject;
+  std::vector<std::string> tasks;
+  int trials = 0, threads = 1, batch = 8;
+  uint64_t seed = 1;
+  double timeout = 60;
+  bool noAutoschedulers = false;
+  std::string commandLine;
+};
+
+int fail(const std::string &message) {
+  std::cerr << "tessel: error: " << message << "\n";
+  return 1;
+}
+
+/// "90", "90s", "10m", "1h30m" -> seconds; nullopt if malformed.
+std::optional<double> parseDuration(const std::string &text) {
+  std::regex part("([0-9]+(?:\\.[0-9]+)?)([smh]?)");
+  double total = 0;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), part);
+  size_t covered = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    if (static_cast<size_t>(it->position()) != covered)
+      return std::nullopt;
+    covered += it->length();
+    double v = std::stod((*it)[1]);
+    std::string unit = (*it)[2];
+    total += unit == "h" ? v * 3600 : unit == "m" ? v * 60 : v;
+  }
+  if (covered != text.size() || text.empty())
+    return std::nullopt;
+  return total;
+}
+
+std::string ratio(std::optional<double> base, std::optional<double> best) {
+  if (!base || !best || *best <= 0)
+    return "-";
+  return fixed(*base / *best, 2) + "x";
+}
+
+void printSummary(const std::vector<TaskSummary> &summaries, double peak) {
+  Table t({"task", "trials", "best", "GFLOP/s", "% peak", "vs heuristic",
+           "vs Adams2019", "vs Mullapudi2016", "failed/wrong/timeout"},
+          {false, true, true, true, true, true, true, true, true});
+  for (const auto &s : summaries) {
+    double flops = s.task.flops();
+    std::string gf = "-", pct = "-";
+    if (s.best) {
+      double g = flops / *s.best * 1e-9;
+      gf = fixed(g, 1);
+      if (peak > 0)
+        pct = fixed(100 * g / peak, 0) + "%";
+    }
+    t.addRow({s.task.canonical(), std::to_string(s.stored + s.measured),
+              formatSeconds(s.best), gf, pct, ratio(s.heuristic, s.best),
+              ratio(s.adams2019, s.best), ratio(s.mullapudi2016, s.best),
+              std::to_string(s.failed) + "/" + std::to_string(s.wrong) + "/" +
+                  std::to_string(s.timeouts)});
+  }
+  std::cout << "\n";
+  t.print(std::cout);
+  if (peak > 0)
+    std::cout << "\n% peak is of the measured fp32 FMA peak, " << fixed(peak, 1)
+              << " GFLOP/s for the threads used.\n";
+}
+
+int runTune(const TuneCommandOptions &o) {
+  auto preset = resolveTarget(o.target);
+  if (!preset)
+    return fail(preset.message());
+  if (o.tasks.empty() == o.tasksFile.empty())
+    return fail("give either --task SIGNATURE (repeatable) or --tasks FILE");
+  TasksFile tasks;
+  if (!o.tasksFile.empty()) {
+    auto f = TasksFile::read(o.tasksFile);
+    if (!f)
+      return fail(f.message());
+    tasks = *f;
+  }
+  for (const auto &text : o.tasks) {
+    auto sig = TaskSignature::parse(text);
+    if (!sig)
+      return fail("--task `" + text + "`: " + sig.message());
+    tasks.add(*sig);
+  }
+  TuneOptions opts;
+  opts.trials = o.trials;
+  if (!o.budget.empty()) {
+    auto d = parseDuration(o.budget);
+    if (!d || *d <= 0)
+      return fail("--time-budget `" + o.budget +
+                  "` is not a duration like 90s, 10m or 1h30m");
+    opts.timeBudgetSec = *d;
+  }
+  if (opts.trials == 0 && opts.timeBudgetSec == 0)
+    return fail("give a budget: --trials N or --time-budget DURATION");
+  opts.threads = o.threads;
+  opts.seed = o.seed;
+  opts.batchSize = o.batch;
+  opts.autoschedulers = !o.noAutoschedulers;
+  opts.measure.timeoutSec = o.timeout;
+  opts.measure.inject = o.inject;
+  auto db = Database::open(o.db, OpenMode::Create);
+  if (!db)
+    return fail(db.message());
+  TuneSession session(**db, *preset, opts, o.commandLine, std::cerr);
+  std::cerr << "tuning " << tasks.tasks.size() << " task(s) for " << preset->name
+            << " with " << o.threads << " thread(s); every candidate goes to "
+            << o.db << "\n";
+  auto summaries = session.run(tasks);
+  if (!summaries)
+    return fail(summaries.message());
+  printSummary(*summaries, session.peakGflops());
+  if (tuneInterrupted()) {
+    std::cerr << "interrupted: everything measured is in " << o.db
+              << "; run the same command again to continue\n";
+    return 130;
+  }
+  return 0;
+}
+
+} // namespace
+
+void addTuneCommand(CLI::App &app, int &exitCode) {
+  auto o = std::make_shared<TuneCommandOptions>();
+  CLI::App *cmd = app.add_subcommand(
+      "tune", "Search, measure and verify schedules on this machine");
+  cmd->add_option("--db", o->db, "Schedule database (created if missing)")
+      ->required();
+  cmd->add_option("--target", o->target, "Target preset (default: host)");
+  cmd->add_option("--task", o->tasks, "Task signature (repeatable)");
+  cmd->add_option("--tasks", o->tasksFile,
+                  "Tasks file written by tessel-opt --tessel-extract-tasks");
+  cmd->add_option("--trials", o->trials,
+                  "Trials per task, counting those already in the database")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--time-budget", o->budget,
+                  "Wall-time budget for the session (90s, 10m, 1h30m)");
+  cmd->add_option("--threads", o->threads, "Threads per measurement (default 1)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--seed", o->seed, "Seed of the search (default 1)");
+  cmd->add_option("--batch", o->batch, "Candidates per search batch")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--timeout", o->timeout,
+                  "Seconds one candidate may take (compile, verify, time)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-autoschedulers", o->noAutoschedulers,
+                "Do not measure Halide's Adams2019 and Mullapudi2016 seeds");
+  cmd->add_option("--inject-fault", o->inject,
+                  "Testing only: make every candidate crash, abort, hang, "
+                  "return wrong results or run out of memory")
+      ->check(CLI::IsMember({"crash", "abort", "hang", "wrong", "oom"}))
+      ->group("");
+  cmd->callback([o, cmd, &exitCode] {
+    o->commandLine = "tessel tune";
+    for (const auto *opt : cmd->get_options())
+      for (const auto &r : opt->results())
+        if (!opt->get_name().empty() && opt->get_name() != "--help")
+          o->commandLine += " " + opt->get_name() + " " + r;
+    exitCode = runTune(*o);
+  });
+}
+
+} // namespace tessel

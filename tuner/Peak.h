@@ -1,0 +1,14 @@
+// The machine's fp32 FMA peak, measured, for "% of peak" figures: a loop of
+// independent vector FMA chains in the widest ISA this CPU has.
+#ifndef TESSEL_TUNER_PEAK_H
+#define TESSEL_TUNER_PEAK_H
+
+namespace tessel {
+
+/// Measured fp32 FMA peak of one core in GFLOP/s (the best of a few runs of
+/// ~20 ms). 0 if the architecture has no measuring loop.
+double measureFmaPeakGflops();
+
+} // namespace tessel
+
+#endif // TESSEL_TUNER_PEAK_H

@@ -1,0 +1,276 @@
+// Sampling, mutation, crossover and repair of schedules.
+#include "tuner/SearchSpace.h"
+
+#include <algorithm>
+
+namespace tessel {
+
+namespace {
+
+template <typename T> const T &pick(const std::vector<T> &v, Rng &rng) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+
+bool coin(Rng &rng, double p = 0.5) {
+  return std::uniform_real_distribution<double>(0, 1)(rng) < p;
+}
+
+/// The main reduction loop: the one worth blocking (k, or c for conv).
+std::string mainReduction(const LoopNest &l) {
+  for (const auto &r : l.reduction)
+    if (r == "k" || r == "c")
+      return r;
+  return "";
+}
+
+} // namespace
+
+SearchSpace::SearchSpace(const TaskSignature &task, const TargetPreset &target)
+    : task_(task), loops_(describeLoops(task)) {
+  lanes_ = target.vectorLanesF32();
+  int64_t ev = loops_.pure.empty() ? 1 : loops_.extent(loops_.vectorDim);
+  while (lanes_ > 1 && lanes_ > ev)
+    lanes_ /= 2;
+  // 32 vector registers on AVX-512 and NEON/SVE, 16 on AVX2; keep a few for
+  // operands.
+  registerBudget_ = target.arch == "x86_64" && target.vectorBits < 512 ? 12 : 28;
+  windowed_ = task.family != OpFamily::Matmul &&
+              task.family != OpFamily::BatchMatmul;
+}
+
+void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
+  const auto &pure = loops_.pure;
+  switch (knob) {
+  case Inner: {
+    for (size_t i = 0; i < pure.size(); ++i) {
+      const std::string &d = pure[i];
+      int64_t e = loops_.pureExtents[i];
+      if (d == loops_.vectorDim) {
+        std::vector<int64_t> c;
+        for (int64_t v = 1; v <= 4; ++v)
+          if (v * lanes_ <= e)
+            c.push_back(v * lanes_);
+        s.tileInner[d] = c.empty() ? 1 : pick(c, rng);
+      } else {
+        std::vector<int64_t> c;
+        for (int64_t v : {1, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16})
+          if (v <= e)
+            c.push_back(v);
+        s.tileInner[d] = pick(c, rng);
+      }
+    }
+    break;
+  }
+  case Outer:
+    for (size_t i = 0; i < pure.size(); ++i) {
+      const std::string &d = pure[i];
+      int64_t e = loops_.pureExtents[i];
+      int64_t r = s.tileInner.count(d) ? s.tileInner.at(d) : 1;
+      std::vector<int64_t> c = {e};
+      for (int64_t f = 1; f * r < e && f <= 64; f *= 2)
+        c.push_back(f * r);
+      s.tileOuter[d] = pick(c, rng);
+    }
+    break;
+  case Order: {
+    std::vector<std::string> o(pure.rbegin(), pure.rend());
+    std::shuffle(o.begin(), o.end(), rng);
+    s.order = o;
+    break;
+  }
+  case Parallel: {
+    int n = std::uniform_int_distribution<int>(0, pure.size() > 1 ? 2 : 1)(rng);
+    s.parallel.clear();
+    for (int i = 0; i < n && i < static_cast<int>(s.order.size()); ++i)
+      s.parallel.push_back(s.order[i]);
+    break;
+  }
+  case Unroll:
+    s.unroll.clear();
+    for (size_t i = 0; i < loops_.reduction.size(); ++i) {
+      const std::string &r = loops_.reduction[i];
+      int64_t e = loops_.reductionExtents[i];
+      if (e <= 1)
+        continue;
+      if (r == "kw" || r == "kh") {
+        if (e <= 7 && coin(rng, 0.7))
+          s.unroll[r] = e;
+      } else {
+        int64_t f = pick(std::vector<int64_t>{1, 1, 2, 4, 8}, rng);
+        if (f > 1 && f <= e)
+          s.unroll[r] = f;
+      }
+    }
+    break;
+  case EpilogueAt:
+    s.epilogueAt = coin(rng, 0.75) ? "inner" : "outer";
+    break;
+  case Packing:
+    s.packing = windowed_ && coin(rng) ? "inputs" : "none";
+    break;
+  case RedBlock: {
+    std::string r = mainReduction(loops_);
+    if (!r.empty())
+      s.tileOuter.erase(r);
+    if (!r.empty() && s.epilogueAt == "outer" && coin(rng, 0.6)) {
+      int64_t b = pick(std::vector<int64_t>{32, 64, 128, 256, 512}, rng);
+      if (b < loops_.extent(r))
+        s.tileOuter[r] = b;
+    }
+    break;
+  }
+  case NumKnobs:
+    break;
+  }
+}
+
+void SearchSpace::copyKnob(Schedule &to, const Schedule &from, Knob knob) const {
+  switch (knob) {
+  case Inner:
+    to.tileInner = from.tileInner;
+    break;
+  case Outer:
+    for (const auto &d : loops_.pure) {
+      if (from.tileOuter.count(d))
+        to.tileOuter[d] = from.tileOuter.at(d);
+      else
+        to.tileOuter.erase(d);
+    }
+    break;
+  case Order:
+    to.order = from.order;
+    break;
+  case Parallel:
+    to.parallel = from.parallel;
+    break;
+  case Unroll:
+    to.unroll = from.unroll;
+    break;
+  case EpilogueAt:
+    to.epilogueAt = from.epilogueAt;
+    break;
+  case Packing:
+    to.packing = from.packing;
+    break;
+  case RedBlock: {
+    std::string r = mainReduction(loops_);
+    if (r.empty())
+      break;
+    if (from.tileOuter.count(r))
+      to.tileOuter[r] = from.tileOuter.at(r);
+    else
+      to.tileOuter.erase(r);
+    break;
+  }
+  case NumKnobs:
+    break;
+  }
+}
+
+Schedule SearchSpace::sample(Rng &rng) const {
+  Schedule s;
+  for (int k = 0; k < NumKnobs; ++k)
+    resample(s, static_cast<Knob>(k), rng);
+  return repair(s);
+}
+
+Schedule SearchSpace::mutate(const Schedule &in, Rng &rng) const {
+  Schedule s = in;
+  int n = std::uniform_int_distribution<int>(1, 3)(rng);
+  for (int i = 0; i < n; ++i)
+    resample(s, static_cast<Knob>(
+                    std::uniform_int_distribution<int>(0, NumKnobs - 1)(rng)),
+             rng);
+  return repair(s);
+}
+
+Schedule SearchSpace::crossover(const Schedule &a, const Schedule &b,
+                                Rng &rng) const {
+  Schedule s = a;
+  for (int k = 0; k < NumKnobs; ++k)
+    if (coin(rng))
+      copyKnob(s, b, static_cast<Knob>(k));
+  return repair(s);
+}
+
+Schedule SearchSpace::repair(Schedule s) const {
+  s.kind = "loopnest";
+  s.autoscheduler.clear();
+  s.params.clear();
+  s.reductionSplit = 1;
+  const std::string &vd = loops_.vectorDim;
+  if (lanes_ > 1) {
+    s.vectorDim = vd;
+    s.vectorWidth = lanes_;
+  } else {
+    s.vectorDim.clear();
+    s.vectorWidth = 0;
+  }
+  // Register tile: legal sizes, within the register budget.
+  for (size_t i = 0; i < loops_.pure.size(); ++i) {
+    const std::string &d = loops_.pure[i];
+    int64_t e = loops_.pureExtents[i];
+    int64_t r = s.tileInner.count(d) ? s.tileInner.at(d) : 1;
+    r = std::max<int64_t>(1, std::min(r, e));
+    if (d == vd && lanes_ > 1)
+      r = std::max<int64_t>(lanes_, r / lanes_ * lanes_);
+    s.tileInner[d] = r;
+  }
+  auto accumulators = [&] {
+    int64_t n = 1;
+    for (const auto &[d, r] : s.tileInner)
+      n *= (d == vd && lanes_ > 1) ? r / lanes_ : r;
+    return n;
+  };
+  while (accumulators() > registerBudget_) {
+    // Shrink the largest non-vector register tile (or the vector one).
+    std::string largest;
+    int64_t best = 1;
+    for (const auto &[d, r] : s.tileInner)
+      if (d != vd && r > best) {
+        best = r;
+        largest = d;
+      }
+    if (!largest.empty())
+      s.tileInner[largest] = best / 2;
+    else if (s.tileInner[vd] > lanes_)
+      s.tileInner[vd] -= lanes_;
+    else
+      break;
+  }
+  for (auto it = s.tileInner.begin(); it != s.tileInner.end();)
+    it = it->second <= 1 && it->first != vd ? s.tileInner.erase(it) : std::next(it);
+  // Cache tiles: multiples of the register tile, within the extent.
+  for (size_t i = 0; i < loops_.pure.size(); ++i) {
+    const std::string &d = loops_.pure[i];
+    int64_t e = loops_.pureExtents[i];
+    int64_t r = s.tileInner.count(d) ? s.tileInner.at(d) : 1;
+    if (!s.tileOuter.count(d))
+      continue;
+    int64_t t = std::max(r, s.tileOuter.at(d) / r * r);
+    if (t >= e)
+      s.tileOuter.erase(d);
+    else
+      s.tileOuter[d] = t;
+  }
+  // Reduction blocking only with the accumulator per cache tile.
+  for (const auto &r : loops_.reduction)
+    if (s.tileOuter.count(r) &&
+        (s.epilogueAt != "outer" || s.tileOuter.at(r) >= loops_.extent(r)))
+      s.tileOuter.erase(r);
+  // Order: a permutation of the output loops; parallel a prefix of it.
+  std::vector<std::string> sorted = s.order, pure = loops_.pure;
+  std::sort(sorted.begin(), sorted.end());
+  std::sort(pure.begin(), pure.end());
+  if (sorted != pure)
+    s.order.assign(loops_.pure.rbegin(), loops_.pure.rend());
+  size_t np = std::min(s.parallel.size(), s.order.size());
+  s.parallel.assign(s.order.begin(), s.order.begin() + np);
+  for (auto it = s.unroll.begin(); it != s.unroll.end();)
+    it = it->second <= 1 ? s.unroll.erase(it) : std::next(it);
+  if (!windowed_)
+    s.packing = "none";
+  return s;
+}
+
+} // namespace tessel

@@ -1,0 +1,67 @@
+// The search space of schedules for one task on one target.
+//
+// Knobs, generated from the task's loop nest (kernels/Loops.h) and the
+// target's vector width and register count:
+//   register tile   tile_inner of the vector loop: 1-4 vectors; of each other
+//                   output loop: 1-8, 12, 16 (accumulators <= the register
+//                   budget)
+//   cache tile      tile_outer per output loop: a power-of-two multiple of the
+//                   register tile, or the whole extent
+//   loop order      any permutation of the output loops
+//   parallel        none, the outermost loop, or the two outermost fused
+//   unroll          reduction loops: kh/kw fully or not; k/c by 1, 2, 4, 8
+//   epilogue_at     inner (accumulator in registers) or outer (per cache
+//                   tile, with the main reduction loop blocked by 32-512)
+//   packing         windowed families: padded input inline or computed once
+// Every schedule sample(), mutate() and crossover() return has been through
+// repair(), so it is legal by construction (checkSchedule() accepts it).
+#ifndef TESSEL_TUNER_SEARCHSPACE_H
+#define TESSEL_TUNER_SEARCHSPACE_H
+
+#include "db/Schedule.h"
+#include "db/Signature.h"
+#include "db/Target.h"
+#include "kernels/Loops.h"
+
+#include <random>
+
+namespace tessel {
+
+using Rng = std::mt19937_64;
+
+class SearchSpace {
+public:
+  SearchSpace(const TaskSignature &task, const TargetPreset &target);
+
+  /// A uniformly random point.
+  Schedule sample(Rng &rng) const;
+  /// `s` with 1-3 knobs resampled.
+  Schedule mutate(const Schedule &s, Rng &rng) const;
+  /// Each knob from `a` or `b` with equal probability.
+  Schedule crossover(const Schedule &a, const Schedule &b, Rng &rng) const;
+  /// Makes `s` legal: tiles clamped to extents and made multiples of the
+  /// register tile, the register budget respected, parallel loops a prefix
+  /// of the order.
+  Schedule repair(Schedule s) const;
+
+  const LoopNest &loops() const { return loops_; }
+  const TaskSignature &task() const { return task_; }
+  int vectorLanes() const { return lanes_; }
+
+private:
+  /// Knob identifiers, for mutation and crossover.
+  enum Knob { Inner, Outer, Order, Parallel, Unroll, EpilogueAt, Packing,
+              RedBlock, NumKnobs };
+  void resample(Schedule &s, Knob knob, Rng &rng) const;
+  void copyKnob(Schedule &to, const Schedule &from, Knob knob) const;
+
+  TaskSignature task_;
+  LoopNest loops_;
+  int lanes_ = 1;        ///< vector width in elements (1: no vectorization)
+  int registerBudget_ = 28;
+  bool windowed_ = false;
+};
+
+} // namespace tessel
+
+#endif // TESSEL_TUNER_SEARCHSPACE_H

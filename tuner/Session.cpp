@@ -1,0 +1,259 @@
+// The tuning session loop.
+#include "tuner/Session.h"
+
+#include "db/Queries.h"
+#include "kernels/HalideInfo.h"
+#include "kernels/Heuristic.h"
+#include "tuner/Peak.h"
+#include "tuner/Progress.h"
+#include "tuner/Search.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+
+namespace tessel {
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void onSigint(int) { interrupted = true; }
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void keepBest(std::optional<double> &slot, double v) {
+  if (!slot || v < *slot)
+    slot = v;
+}
+
+/// Folds one result into the summary's per-source bests and counters.
+void account(TaskSummary &s, const std::string &source, MeasureStatus status,
+             std::optional<double> median, bool emulated) {
+  if (status == MeasureStatus::Failed)
+    ++s.failed;
+  if (status == MeasureStatus::Wrong)
+    ++s.wrong;
+  if (status == MeasureStatus::Timeout)
+    ++s.timeouts;
+  if (status != MeasureStatus::Ok || !median || emulated)
+    return;
+  keepBest(s.best, *median);
+  if (source == "heuristic")
+    keepBest(s.heuristic, *median);
+  else if (source == "adams2019")
+    keepBest(s.adams2019, *median);
+  else if (source == "mullapudi2016")
+    keepBest(s.mullapudi2016, *median);
+}
+
+std::string shortLabel(const TaskSignature &t) {
+  std::string s = t.canonical();
+  return s.size() > 44 ? s.substr(0, 41) + "..." : s;
+}
+
+} // namespace
+
+bool tuneInterrupted() { return interrupted; }
+
+TuneSession::TuneSession(Database &db, TargetPreset target, TuneOptions options,
+                         std::string command, std::ostream &log)
+    : db_(db), target_(std::move(target)), options_(std::move(options)),
+      command_(std::move(command)), log_(log) {
+  machine_ = detectHostMachine();
+  machine_.versions["halide"] = halideVersion();
+  double perCore = options_.peakGflopsPerCore > 0 ? options_.peakGflopsPerCore
+                                                  : measureFmaPeakGflops();
+  peak_ = perCore * options_.threads;
+  options_.measure.threads = options_.threads;
+}
+
+Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
+  auto session = db_.startSession(command_, machine_);
+  if (!session)
+    return makeError(session.message());
+  session_ = *session;
+  interrupted = false;
+  struct sigaction sa{}, old{};
+  sa.sa_handler = onSigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old);
+
+  // The time budget is split by each task's share of the model's work.
+  double totalWork = 0;
+  for (const auto &t : tasks.tasks)
+    totalWork += t.signature.flops() * static_cast<double>(t.count);
+  std::vector<TaskSummary> summaries;
+  double start = now();
+  Status failure;
+  for (size_t i = 0; i < tasks.tasks.size() && !interrupted; ++i) {
+    const TaskEntry &entry = tasks.tasks[i];
+    TaskSummary summary;
+    summary.task = entry.signature;
+    summary.count = entry.count;
+    double deadline = 0;
+    if (options_.timeBudgetSec > 0) {
+      double used = now() - start;
+      double left = options_.timeBudgetSec - used;
+      double remainingWork = 0;
+      for (size_t j = i; j < tasks.tasks.size(); ++j)
+        remainingWork += tasks.tasks[j].signature.flops() *
+                         static_cast<double>(tasks.tasks[j].count);
+      double share = remainingWork > 0
+                         ? entry.signature.flops() * entry.count / remainingWork
+                         : 1.0;
+      // Every task gets at least an equal tenth, so small kernels are tuned too.
+      share = std::max(share, 0.1 / static_cast<double>(tasks.tasks.size() - i));
+      deadline = now() + std::max(0.0, left * std::min(1.0, share));
+    }
+    (void)totalWork;
+    failure = tuneTask(summary, deadline, static_cast<int>(i),
+                       static_cast<int>(tasks.tasks.size()));
+    summaries.push_back(summary);
+    if (!failure)
+      break;
+  }
+  sigaction(SIGINT, &old, nullptr);
+  if (!failure)
+    return makeError(failure.message());
+  return summaries;
+}
+
+Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
+                             int taskIndex, int taskCount) {
+  const TaskSignature &task = summary.task;
+  std::string label = "[" + std::to_string(taskIndex + 1) + "/" +
+                      std::to_string(taskCount) + "] " + shortLabel(task);
+  auto fixture = TaskFixture::create(task);
+  if (!fixture) {
+    summary.note = fixture.message();
+    log_ << "  " << label << "  skipped: " << fixture.message() << "\n";
+    return Status();
+  }
+  SearchSpace space(task, target_);
+  EvolutionarySearch search(space, options_.seed ^ std::hash<std::string>()(task.hash()));
+
+  auto stored = queryMeasurements(db_, task.hash(), target_.name);
+  if (!stored)
+    return makeError(stored.message());
+  for (const auto &row : *stored) {
+    auto sched = Schedule::fromJson(row.scheduleJson);
+    if (sched)
+      search.observe(*sched, row.status == "ok" && !row.emulated
+                                 ? row.medianSec
+                                 : std::nullopt);
+    auto st = parseStatus(row.status);
+    account(summary, row.source, st ? *st : MeasureStatus::Failed, row.medianSec,
+            row.emulated);
+  }
+  // account() counted stored failures too; they describe the task, not now.
+  summary.stored = static_cast<int>(stored->size());
+  int planned = options_.trials > 0 ? options_.trials : 0;
+  double flops = task.flops();
+  auto gflops = [&](std::optional<double> sec) -> std::optional<double> {
+    if (!sec)
+      return std::nullopt;
+    return flops / *sec * 1e-9;
+  };
+  ProgressBar bar(log_, label, planned, peak_);
+  int done = summary.stored;
+  auto outOfBudget = [&] {
+    return interrupted || (planned > 0 && done >= planned) ||
+           (deadline > 0 && now() >= deadline);
+  };
+  if (outOfBudget()) {
+    bar.finish(done, gflops(summary.best),
+               planned > 0 && done >= planned ? "(already tuned: all trials stored)"
+                                              : "(no time left)");
+    return Status();
+  }
+  double taskStart = now();
+  int measuredNow = 0;
+
+  auto measureOne = [&](const Schedule &s, const std::string &source) -> Status {
+    bar.update(done, gflops(summary.best),
+               measuredNow > 0 && planned > 0
+                   ? std::optional<double>((now() - taskStart) / measuredNow *
+                                           (planned - done))
+                   : std::nullopt,
+               "measuring " + source);
+    MeasureResult r = measure(**fixture, s, target_, options_.measure);
+    if (interrupted)
+      return Status(); // the child was interrupted too: not a result
+    Measurement m;
+    m.task = task;
+    m.target = target_.name;
+    m.schedule = s;
+    m.machine = machine_;
+    m.sessionUuid = session_;
+    m.source = source;
+    m.status = r.status;
+    m.medianSec = r.medianSec;
+    m.minSec = r.minSec;
+    m.spread = r.spread;
+    m.repeats = r.repeats;
+    m.maxError = r.maxError;
+    m.threads = options_.threads;
+    m.error = r.error;
+    auto inserted = db_.insertMeasurements({m});
+    if (!inserted)
+      return makeError(inserted.message());
+    search.observe(s, r.status == MeasureStatus::Ok ? r.medianSec : std::nullopt);
+    account(summary, source, r.status, r.medianSec, false);
+    ++done;
+    ++measuredNow;
+    ++summary.measured;
+    return Status();
+  };
+
+  // Seeds first: the heuristic and the two autoschedulers.
+  std::vector<std::pair<Schedule, std::string>> seeds;
+  seeds.emplace_back(heuristicSchedule(task, target_), "heuristic");
+  if (options_.autoschedulers)
+    for (const char *as : {"adams2019", "mullapudi2016"}) {
+      Schedule s;
+      s.kind = "autoscheduler";
+      s.autoscheduler = as;
+      s.params["parallelism"] = std::to_string(options_.threads);
+      seeds.emplace_back(s, as);
+    }
+  std::set<std::string> storedHashes;
+  for (const auto &row : *stored)
+    storedHashes.insert(row.scheduleHash);
+  for (const auto &[s, source] : seeds) {
+    if (outOfBudget())
+      break;
+    if (storedHashes.count(s.hash()))
+      continue;
+    if (Status st = measureOne(s, source); !st)
+      return st;
+  }
+  while (!outOfBudget()) {
+    int n = options_.batchSize;
+    if (planned > 0)
+      n = std::min(n, planned - done);
+    auto batch = search.propose(n);
+    if (batch.empty())
+      break; // the space is exhausted
+    for (const auto &[s, source] : batch) {
+      if (outOfBudget())
+        break;
+      if (Status st = measureOne(s, source); !st)
+        return st;
+    }
+  }
+  std::string note;
+  if (interrupted)
+    note = "(interrupted)";
+  else if (summary.best && summary.adams2019)
+    note = "";
+  bar.finish(done, gflops(summary.best), note);
+  return Status();
+}
+
+} // namespace tessel
