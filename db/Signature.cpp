@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <charconv>
 #include <map>
@@ -342,6 +343,21 @@ Status TaskSignature::normalize() {
     accType.clear();
   if (outType == inType)
     outType.clear();
+  for (auto &e : epilogue) {
+    if (!validEpilogueItem(e))
+      return makeError("unknown epilogue item `" + e +
+                       "` (known: bias, relu, relu6, clamp:LO:HI, add, "
+                       "sigmoid, tanh, requant)");
+    // One spelling per clamp: "clamp:0.0:6" and "clamp:0:6" are one task.
+    if (e.rfind("clamp:", 0) == 0) {
+      size_t c = e.find(':', 6);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "clamp:%.9g:%.9g",
+                    std::strtod(e.substr(6, c - 6).c_str(), nullptr),
+                    std::strtod(e.substr(c + 1).c_str(), nullptr));
+      e = buf;
+    }
+  }
   for (const auto &e : epilogue)
     if (!validEpilogueItem(e))
       return makeError("unknown epilogue item `" + e +

@@ -41,6 +41,8 @@ Result<TasksFile> TasksFile::fromJson(const std::string &text) {
       if (t.contains("hash") && t.at("hash").get<std::string>() != sig->hash())
         return makeError(where + ": hash does not match the signature `" +
                          sig->canonical() + "`");
+      if (t.contains("count") && !t.at("count").is_number_integer())
+        return makeError(where + ": count must be an integer");
       int64_t count = t.value("count", int64_t(1));
       if (count < 1)
         return makeError(where + ": count must be >= 1");

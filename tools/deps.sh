@@ -7,7 +7,7 @@ TESSEL_PACKAGES=(
   # build
   cmake ninja-build g++ ccache pkg-config python3 file
   # db/ and tools/
-  libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev sqlite3 libssl-dev nlohmann-json3-dev libcli11-dev
   # MLIR 19 (shared libMLIR.so), FileCheck and lit
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools zlib1g-dev libzstd-dev
   # Halide 14 and its autoscheduler plugins

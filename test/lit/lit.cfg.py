@@ -15,6 +15,8 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%shared_models",
                              os.path.join(config.tessel_src_root, "..", "shared", "models")))
 config.substitutions.append(("FileCheck", config.filecheck))
+if config.tessel_has_halide:
+    config.available_features.add("halide")
 if config.tessel_has_mlir:
     config.available_features.add("mlir")
 if os.path.isdir(os.path.join(config.tessel_src_root, "..", "shared", "models")):
