@@ -199,12 +199,24 @@ queryBest(Database &db, const std::string &target,
 
 Result<std::vector<MeasurementRow>>
 queryMeasurements(Database &db, const std::string &taskHash,
-                  const std::string &target) {
+                  const std::string &target,
+                  const std::optional<std::string> &machineHash,
+                  std::optional<int64_t> threads) {
   std::string sqlText = std::string("SELECT ") + kRowColumns +
                         " FROM measurements m" + kRowJoins +
-                        "WHERE t.hash = ?1 AND g.name = ?2 ORDER BY m.id";
+                        "WHERE t.hash = ?1 AND g.name = ?2 AND (?3 IS NULL OR "
+                        "mc.hash = ?3) AND (?4 IS NULL OR m.threads = ?4) "
+                        "ORDER BY m.id";
   sql::Statement st(db.connection(), sqlText);
   st.bind(1, taskHash).bind(2, target);
+  if (machineHash)
+    st.bind(3, *machineHash);
+  else
+    st.bindNull(3);
+  if (threads)
+    st.bind(4, *threads);
+  else
+    st.bindNull(4);
   std::vector<MeasurementRow> rows;
   Status status = forEachRow(
       st, [&](const sql::Statement &r) { rows.push_back(readRow(r)); });

@@ -73,11 +73,14 @@ Result<std::vector<MeasurementRow>>
 queryBest(Database &db, const std::string &target,
           const std::optional<std::string> &taskHash);
 
-/// Every measurement of one task on one target, oldest first (what a resumed
-/// tuning session has already done).
+/// Every measurement of one task on one target, oldest first; optionally
+/// only those of one machine (fingerprint hash) and thread count: what a
+/// resumed tuning session on this machine has already done.
 Result<std::vector<MeasurementRow>>
 queryMeasurements(Database &db, const std::string &taskHash,
-                  const std::string &target);
+                  const std::string &target,
+                  const std::optional<std::string> &machineHash = std::nullopt,
+                  std::optional<int64_t> threads = std::nullopt);
 
 struct TaskDetail {
   std::string hash, signature, family;

@@ -3,6 +3,8 @@
 
 #include "db/Machine.h"
 
+#include <algorithm>
+
 namespace tessel {
 
 const std::vector<TargetPreset> &targetPresets() {
@@ -13,8 +15,7 @@ const std::vector<TargetPreset> &targetPresets() {
        256, 8, 32 << 10, 512 << 10, 32ll << 20, 96.0},
       {"x86-64-avx512", "x86-64 with AVX-512 (Skylake-SP and later, Zen 4)",
        "x86_64",
-       "x86-64-linux-sse41-avx-f16c-fma-avx2-avx512-avx512_skylake-avx512_"
-       "cannonlake",
+       "x86-64-linux-sse41-avx-f16c-fma-avx2-avx512-avx512_skylake",
        "x86_64-unknown-linux-gnu", "skylake-avx512",
        "+avx,+avx2,+fma,+f16c,+avx512f,+avx512vl,+avx512bw,+avx512dq,+avx512cd",
        512, 8, 32 << 10, 1 << 20, 32ll << 20, 117.0},
@@ -35,6 +36,31 @@ const std::vector<TargetPreset> &targetPresets() {
        2 << 20, 36ll << 20, 89.6},
   };
   return presets;
+}
+
+Status checkRunsOn(const TargetPreset &preset, const MachineFingerprint &m) {
+  if (preset.arch != m.arch)
+    return makeError("target " + preset.name + " is " + preset.arch +
+                     " code and this machine is " + m.arch);
+  std::vector<std::string> needed;
+  if (preset.name == "x86-64-avx2")
+    needed = {"avx2", "fma", "f16c"};
+  else if (preset.name == "x86-64-avx512")
+    needed = {"avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"};
+  else if (preset.name == "graviton2")
+    needed = {"asimddp", "asimdhp"};
+  else if (preset.name == "graviton3")
+    needed = {"asimddp", "asimdhp", "sve"};
+  else if (preset.name == "graviton4")
+    needed = {"asimddp", "asimdhp", "sve", "sve2"};
+  std::string missing;
+  for (const auto &f : needed)
+    if (std::find(m.isa.begin(), m.isa.end(), f) == m.isa.end())
+      missing += (missing.empty() ? "" : ", ") + f;
+  if (!missing.empty())
+    return makeError("target " + preset.name + " needs " + missing +
+                     ", which this CPU (" + m.cpuModel + ") lacks");
+  return Status();
 }
 
 Result<TargetPreset> resolveTarget(const std::string &name) {

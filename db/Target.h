@@ -41,6 +41,13 @@ struct TargetPreset {
 /// Every preset, in a stable order (x86 first, then Graviton).
 const std::vector<TargetPreset> &targetPresets();
 
+struct MachineFingerprint;
+
+/// Ok if code for `preset` runs natively on machine `m` (same architecture,
+/// every ISA feature the preset's code may use). Otherwise says what is
+/// missing: such a target is measured on its own hardware, or emulated.
+Status checkRunsOn(const TargetPreset &preset, const MachineFingerprint &m);
+
 /// Looks up a preset by name; "host" detects this machine. Fails with the list
 /// of known names, or with what was detected when no preset matches the host.
 Result<TargetPreset> resolveTarget(const std::string &name);

@@ -94,13 +94,16 @@ CREATE INDEX measurements_task_target ON measurements(task_id, target_id, status
 CREATE INDEX measurements_session ON measurements(session_id);
 
 -- What a compiler uses: per (task, target) the fastest verified, native
--- measurement. Failed, wrong, timed-out and emulated rows are never best.
+-- measurement of a loop-nest schedule (one both realizers can apply).
+-- Failed, wrong, timed-out and emulated rows are never best, nor are
+-- autoscheduler seeds (kept as reference points: only Halide can redo them).
 -- Ties on median are broken by min, then by uid, so the answer is stable.
 CREATE VIEW best AS
 SELECT * FROM (
   SELECT m.*,
          ROW_NUMBER() OVER (PARTITION BY m.task_id, m.target_id
                             ORDER BY m.median_s, m.min_s, m.uid) AS rank
-  FROM measurements m
+  FROM measurements m JOIN schedules s ON s.id = m.schedule_id
   WHERE m.status = 'ok' AND m.emulated = 0 AND m.median_s IS NOT NULL
+    AND instr(s.json, '"kind":"autoscheduler"') = 0
 ) WHERE rank = 1;

@@ -20,7 +20,8 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
   Schedule s;
   if (loops.pure.empty())
     return s;
-  int64_t vw = target.vectorLanesF32();
+  // Halide 14 emits 128-bit NEON on arm64 whatever the SVE width.
+  int64_t vw = target.arch == "aarch64" ? 4 : target.vectorLanesF32();
   const std::string &v = loops.vectorDim;
   int64_t ev = loops.extent(v);
   while (vw > 1 && vw > ev)
@@ -52,7 +53,20 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
     return loops.extent(d) > 1;
   });
   s.order = order;
-  s.parallel = {order.front()};
+  // The cache-tile loop of the outermost dimension runs in parallel: about
+  // eight chunks of it, when it is long enough.
+  const std::string &p = order.front();
+  int64_t ep = loops.extent(p);
+  int64_t rp = s.tileInner.count(p) ? s.tileInner.at(p) : 1;
+  if (!s.tileOuter.count(p) || s.tileOuter.at(p) >= ep) {
+    int64_t t = roundDownTo((ep + 7) / 8, rp);
+    if (t < ep)
+      s.tileOuter[p] = t;
+    else
+      s.tileOuter.erase(p);
+  }
+  if (s.tileOuter.count(p))
+    s.parallel = {p};
   for (size_t i = 0; i < loops.reduction.size(); ++i)
     if ((loops.reduction[i] == "kw" || loops.reduction[i] == "kh") &&
         loops.reductionExtents[i] <= 7 && loops.reductionExtents[i] > 1)

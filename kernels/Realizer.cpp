@@ -78,9 +78,15 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
       return makeError("order must list every output loop exactly once");
   }
   auto order = outerOrder(k, s);
-  for (size_t i = 0; i < s.parallel.size(); ++i)
+  for (size_t i = 0; i < s.parallel.size(); ++i) {
     if (i >= order.size() || s.parallel[i] != order[i])
       return makeError("parallel loops must be the outermost loops of `order`");
+    if (!s.tileOuter.count(s.parallel[i]) ||
+        s.tileOuter.at(s.parallel[i]) >= k.extent(s.parallel[i]))
+      return makeError("parallel loop `" + s.parallel[i] +
+                       "` needs a tile_outer smaller than its extent (the "
+                       "cache-tile loops are what run in parallel)");
+  }
   if (s.packing != "none" && s.packing != "inputs")
     return makeError("packing `" + s.packing + "` is not implemented");
   if (s.packing == "inputs" && !k.padded.defined())
@@ -150,7 +156,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     // Parallel: fuse the listed outermost cache-tile loops.
     std::vector<Var> par;
     for (const auto &d : s.parallel)
-      par.push_back(hasOuter[d] ? outerVar[d] : ioVar[d]);
+      par.push_back(outerVar[d]);
     // The innermost loop outside the register tile, and outside the cache tile.
     Var registerLevel = ioVar[order.back()];
     Var cacheLevel = registerLevel;
@@ -165,7 +171,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       Var fused = par.front();
       for (size_t i = 1; i < par.size(); ++i) {
         Var f2(fused.name() + "_" + par[i].name());
-        out.fuse(fused, par[i], f2);
+        out.fuse(par[i], fused, f2);
         fused = f2;
       }
       out.parallel(fused);
@@ -275,7 +281,11 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       k.padded.compute_root();
       Var first = k.padded.args().front();
       int vw = s.vectorWidth > 0 ? static_cast<int>(s.vectorWidth) : 8;
-      k.padded.vectorize(first, vw);
+      bool nchw = k.task.effectiveLayout().rfind("nchw", 0) == 0;
+      int64_t innermost = nchw ? k.task.dim("w") + k.task.pad[1] + k.task.pad[3]
+                               : k.task.dim("c");
+      if (innermost >= vw)
+        k.padded.vectorize(first, vw, TailStrategy::GuardWithIf);
     }
     return Status();
   } catch (const Halide::Error &e) {

@@ -13,6 +13,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -89,9 +90,13 @@ std::vector<double> timeKernel(CompiledKernel &k, const MeasureOptions &o) {
     for (int i = 0; i < inner; ++i)
       (void)k.run();
     double wall = now() - w0, cpu = cpuNow() - c0;
-    // A sample during which we did not have the CPU(s) measures the machine.
-    if (cpu / (wall * o.threads) >= 0.9 || attempts > 2 * o.maxRepeats)
+    // A sample during which we did not have a whole core measures the
+    // machine, not the kernel. (A kernel that does not use all its threads
+    // still keeps one core busy, so the test is against one core.)
+    if (cpu / wall >= 0.9 || attempts > 2 * o.maxRepeats)
       samples.push_back(wall / inner);
+    if (!samples.empty() && now() - start > 3 * o.maxTimingSec)
+      break;
     if (static_cast<int>(samples.size()) >= o.minRepeats) {
       std::vector<double> s = samples;
       std::sort(s.begin(), s.end());
@@ -112,9 +117,16 @@ std::vector<double> timeKernel(CompiledKernel &k, const MeasureOptions &o) {
                             const MeasureOptions &o) {
   MeasureResult r;
   try {
+    // Die with the parent (no orphans if it is killed), and let Ctrl-C reach
+    // this process with its default action instead of the parent's handler.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGINT, SIG_DFL);
+#if !defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer reserves terabytes of address space: no limit there.
     rlimit lim{static_cast<rlim_t>(o.memoryLimitBytes),
                static_cast<rlim_t>(o.memoryLimitBytes)};
     setrlimit(RLIMIT_AS, &lim);
+#endif
     setenv("HL_NUM_THREADS", std::to_string(o.threads).c_str(), 1);
     double c0 = now();
     auto k = CompiledKernel::compile(fixture.task(), schedule, target, o.threads);
@@ -124,8 +136,10 @@ std::vector<double> timeKernel(CompiledKernel &k, const MeasureOptions &o) {
       writeAll(fd, resultJson(r).dump() + "\n");
       _exit(0);
     }
-    if (o.inject == "crash")
+    if (o.inject == "crash") {
+      signal(SIGSEGV, SIG_DFL); // a sanitizer's handler would exit instead
       raise(SIGSEGV);
+    }
     if (o.inject == "abort")
       abort();
     if (o.inject == "hang")
@@ -204,8 +218,14 @@ MeasureResult measure(TaskFixture &fixture, const Schedule &schedule,
                       const TargetPreset &target, const MeasureOptions &o) {
   MeasureResult r;
   int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    r.error = std::string("cannot create pipes: ") + std::strerror(errno);
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    r.error = std::string("cannot create a pipe: ") + std::strerror(errno);
+    return r;
+  }
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    r.error = std::string("cannot create a pipe: ") + std::strerror(errno);
+    close(out[0]);
+    close(out[1]);
     return r;
   }
   std::fflush(stdout);
@@ -213,6 +233,8 @@ MeasureResult measure(TaskFixture &fixture, const Schedule &schedule,
   pid_t pid = fork();
   if (pid < 0) {
     r.error = std::string("cannot fork: ") + std::strerror(errno);
+    for (int fd : {out[0], out[1], err[0], err[1]})
+      close(fd);
     return r;
   }
   if (pid == 0) {
@@ -225,16 +247,20 @@ MeasureResult measure(TaskFixture &fixture, const Schedule &schedule,
   close(err[1]);
   std::string result, errors;
   double deadline = now() + o.timeoutSec;
-  bool timedOut = false;
+  bool timedOut = false, cancelled = false;
   pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   int open = 2;
   while (open > 0) {
+    if (o.cancel && o.cancel->load()) {
+      cancelled = true;
+      break;
+    }
     double left = deadline - now();
     if (left <= 0) {
       timedOut = true;
       break;
     }
-    int n = poll(fds, 2, static_cast<int>(std::min(left, 1.0) * 1000) + 1);
+    int n = poll(fds, 2, static_cast<int>(std::min(left, 0.2) * 1000) + 1);
     if (n < 0 && errno == EINTR)
       continue;
     for (int i = 0; i < 2; ++i) {
@@ -251,13 +277,17 @@ MeasureResult measure(TaskFixture &fixture, const Schedule &schedule,
       }
     }
   }
-  if (timedOut)
+  if (timedOut || cancelled)
     kill(pid, SIGKILL);
   for (auto &f : fds)
     if (f.fd >= 0)
       close(f.fd);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (cancelled) {
+    r.error = "cancelled";
+    return r;
   }
   if (timedOut) {
     r.status = MeasureStatus::Timeout;

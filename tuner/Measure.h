@@ -22,6 +22,7 @@
 #include "db/Target.h"
 #include "kernels/Runner.h"
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ struct MeasureOptions {
   /// Fault injection for tests: "crash", "abort", "hang", "wrong", "oom" make
   /// the child misbehave that way after compiling. Empty in real use.
   std::string inject;
+  /// Set (e.g. by a SIGINT handler) to stop: the child is killed and the
+  /// result is a failure saying so. Not owned; may be null.
+  const std::atomic<bool> *cancel = nullptr;
 };
 
 /// What happened to one candidate.

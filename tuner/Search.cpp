@@ -14,6 +14,8 @@ void EvolutionarySearch::markSeen(const Schedule &s) { seen_.insert(s.hash()); }
 void EvolutionarySearch::observe(const Schedule &s,
                                  std::optional<double> seconds) {
   seen_.insert(s.hash());
+  if (model_)
+    model_->observe(space_.task(), s, seconds);
   if (!seconds || s.kind != "loopnest")
     return;
   ranked_.emplace(*seconds, s);

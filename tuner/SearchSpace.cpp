@@ -27,7 +27,8 @@ std::string mainReduction(const LoopNest &l) {
 
 SearchSpace::SearchSpace(const TaskSignature &task, const TargetPreset &target)
     : task_(task), loops_(describeLoops(task)) {
-  lanes_ = target.vectorLanesF32();
+  // Halide 14 emits 128-bit NEON on arm64 whatever the SVE width.
+  lanes_ = target.arch == "aarch64" ? 4 : target.vectorLanesF32();
   int64_t ev = loops_.pure.empty() ? 1 : loops_.extent(loops_.vectorDim);
   while (lanes_ > 1 && lanes_ > ev)
     lanes_ /= 2;
@@ -36,6 +37,7 @@ SearchSpace::SearchSpace(const TaskSignature &task, const TargetPreset &target)
   registerBudget_ = target.arch == "x86_64" && target.vectorBits < 512 ? 12 : 28;
   windowed_ = task.family != OpFamily::Matmul &&
               task.family != OpFamily::BatchMatmul;
+  padded_ = windowed_ && task.pad != std::array<int64_t, 4>{0, 0, 0, 0};
 }
 
 void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
@@ -106,7 +108,7 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
     s.epilogueAt = coin(rng, 0.75) ? "inner" : "outer";
     break;
   case Packing:
-    s.packing = windowed_ && coin(rng) ? "inputs" : "none";
+    s.packing = padded_ && coin(rng) ? "inputs" : "none";
     break;
   case RedBlock: {
     std::string r = mainReduction(loops_);
@@ -198,6 +200,28 @@ Schedule SearchSpace::repair(Schedule s) const {
   s.autoscheduler.clear();
   s.params.clear();
   s.reductionSplit = 1;
+  // Only knobs this space has (a schedule read from a database may carry
+  // others).
+  auto isPure = [&](const std::string &d) {
+    return std::find(loops_.pure.begin(), loops_.pure.end(), d) !=
+           loops_.pure.end();
+  };
+  auto isRed = [&](const std::string &d) {
+    return std::find(loops_.reduction.begin(), loops_.reduction.end(), d) !=
+           loops_.reduction.end();
+  };
+  for (auto it = s.tileInner.begin(); it != s.tileInner.end();)
+    it = isPure(it->first) ? std::next(it) : s.tileInner.erase(it);
+  for (auto it = s.tileOuter.begin(); it != s.tileOuter.end();)
+    it = isPure(it->first) || it->first == mainReduction(loops_)
+             ? std::next(it)
+             : s.tileOuter.erase(it);
+  for (auto it = s.unroll.begin(); it != s.unroll.end();)
+    it = isRed(it->first) ? std::next(it) : s.unroll.erase(it);
+  if (s.epilogueAt != "outer")
+    s.epilogueAt = "inner";
+  if (s.packing != "inputs" || !padded_)
+    s.packing = "none";
   const std::string &vd = loops_.vectorDim;
   if (lanes_ > 1) {
     s.vectorDim = vd;
@@ -264,12 +288,24 @@ Schedule SearchSpace::repair(Schedule s) const {
   std::sort(pure.begin(), pure.end());
   if (sorted != pure)
     s.order.assign(loops_.pure.rbegin(), loops_.pure.rend());
+  // Parallel loops: a prefix of the order, each with a cache tile smaller
+  // than its extent (those loops are what runs in parallel).
   size_t np = std::min(s.parallel.size(), s.order.size());
-  s.parallel.assign(s.order.begin(), s.order.begin() + np);
+  s.parallel.clear();
+  for (size_t i = 0; i < np; ++i) {
+    const std::string &d = s.order[i];
+    int64_t e = loops_.extent(d);
+    int64_t r = s.tileInner.count(d) ? s.tileInner.at(d) : 1;
+    if (!s.tileOuter.count(d)) {
+      int64_t t = std::max(r, (e + 7) / 8 / r * r);
+      if (t >= e)
+        break;
+      s.tileOuter[d] = t;
+    }
+    s.parallel.push_back(d);
+  }
   for (auto it = s.unroll.begin(); it != s.unroll.end();)
     it = it->second <= 1 ? s.unroll.erase(it) : std::next(it);
-  if (!windowed_)
-    s.packing = "none";
   return s;
 }
 

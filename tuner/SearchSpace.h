@@ -60,6 +60,7 @@ private:
   int lanes_ = 1;        ///< vector width in elements (1: no vectorization)
   int registerBudget_ = 28;
   bool windowed_ = false;
+  bool padded_ = false; ///< windowed with padding: input packing is a knob
 };
 
 } // namespace tessel

@@ -71,9 +71,12 @@ TuneSession::TuneSession(Database &db, TargetPreset target, TuneOptions options,
                                                   : measureFmaPeakGflops();
   peak_ = perCore * options_.threads;
   options_.measure.threads = options_.threads;
+  options_.measure.cancel = &interrupted;
 }
 
 Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
+  if (Status s = checkRunsOn(target_, machine_); !s)
+    return makeError(s.message() + "; tune it on such a machine");
   auto session = db_.startSession(command_, machine_);
   if (!session)
     return makeError(session.message());
@@ -138,7 +141,10 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   SearchSpace space(task, target_);
   EvolutionarySearch search(space, options_.seed ^ std::hash<std::string>()(task.hash()));
 
-  auto stored = queryMeasurements(db_, task.hash(), target_.name);
+  // What this machine already measured with this thread count: records
+  // merged from other machines describe those machines, not this one.
+  auto stored = queryMeasurements(db_, task.hash(), target_.name,
+                                  machine_.hash(), options_.threads);
   if (!stored)
     return makeError(stored.message());
   for (const auto &row : *stored) {
@@ -151,7 +157,6 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
     account(summary, row.source, st ? *st : MeasureStatus::Failed, row.medianSec,
             row.emulated);
   }
-  // account() counted stored failures too; they describe the task, not now.
   summary.stored = static_cast<int>(stored->size());
   int planned = options_.trials > 0 ? options_.trials : 0;
   double flops = task.flops();
@@ -175,16 +180,20 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   double taskStart = now();
   int measuredNow = 0;
 
+  auto eta = [&]() -> std::optional<double> {
+    std::optional<double> e;
+    if (measuredNow > 0 && planned > 0)
+      e = (now() - taskStart) / measuredNow * (planned - done);
+    if (deadline > 0 && (!e || *e > deadline - now()))
+      e = std::max(0.0, deadline - now());
+    return e;
+  };
+  std::string firstError;
   auto measureOne = [&](const Schedule &s, const std::string &source) -> Status {
-    bar.update(done, gflops(summary.best),
-               measuredNow > 0 && planned > 0
-                   ? std::optional<double>((now() - taskStart) / measuredNow *
-                                           (planned - done))
-                   : std::nullopt,
-               "measuring " + source);
+    bar.update(done, gflops(summary.best), eta(), "measuring " + source);
     MeasureResult r = measure(**fixture, s, target_, options_.measure);
     if (interrupted)
-      return Status(); // the child was interrupted too: not a result
+      return Status(); // stopped mid-candidate: not a result
     Measurement m;
     m.task = task;
     m.target = target_.name;
@@ -205,6 +214,8 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
       return makeError(inserted.message());
     search.observe(s, r.status == MeasureStatus::Ok ? r.medianSec : std::nullopt);
     account(summary, source, r.status, r.medianSec, false);
+    if (r.status != MeasureStatus::Ok && firstError.empty())
+      firstError = std::string(statusName(r.status)) + ": " + r.error;
     ++done;
     ++measuredNow;
     ++summary.measured;
@@ -250,8 +261,10 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   std::string note;
   if (interrupted)
     note = "(interrupted)";
-  else if (summary.best && summary.adams2019)
-    note = "";
+  if (!summary.best && !firstError.empty()) {
+    summary.note = "no candidate passed; first problem: " + firstError;
+    note += (note.empty() ? "" : " ") + summary.note;
+  }
   bar.finish(done, gflops(summary.best), note);
   return Status();
 }

@@ -3,6 +3,9 @@
 #include "kernels/Heuristic.h"
 #include "kernels/Reference.h"
 #include "kernels/Runner.h"
+#include "tuner/SearchSpace.h"
+
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -106,4 +109,44 @@ TEST(Kernels, IllegalScheduleRejectedBeforeCompiling) {
   ASSERT_FALSE(k);
   EXPECT_NE(k.message().find("multiple of vector_width"), std::string::npos)
       << k.message();
+}
+
+TEST(Kernels, SampledSchedulesOnRandomShapesAgree) {
+  // Random odd shapes per family, each compiled with schedules drawn from the
+  // search space (orders, fused parallel loops, outer accumulators, packing,
+  // unroll tails) and compared with the reference.
+  std::mt19937_64 rng(2026);
+  auto r = [&](int lo, int hi) {
+    return std::to_string(std::uniform_int_distribution<int>(lo, hi)(rng));
+  };
+  std::vector<std::string> shapes = {
+      "matmul m=" + r(1, 70) + " n=" + r(1, 90) + " k=" + r(1, 40),
+      "matmul m=" + r(20, 70) + " n=" + r(20, 90) + " k=" + r(1, 40) +
+          " layout=nt epilogue=bias+sigmoid",
+      "batch_matmul b=" + r(1, 3) + " m=" + r(1, 30) + " n=" + r(1, 50) +
+          " k=" + r(1, 20) + " epilogue=tanh",
+      "conv2d n=1 h=" + r(5, 16) + " w=" + r(5, 16) + " c=" + r(1, 9) +
+          " f=" + r(1, 40) + " kh=3 kw=3 stride=" + r(1, 2) + ",1 pad=1,1,1,1",
+      "conv2d n=1 h=" + r(5, 12) + " w=" + r(5, 12) + " c=" + r(1, 9) +
+          " f=" + r(1, 20) + " kh=3 kw=2 pad=1,0,1,1 layout=nchw_fchw",
+      "depthwise_conv2d n=1 h=" + r(4, 14) + " w=" + r(4, 14) + " c=" +
+          r(1, 40) + " kh=3 kw=3 stride=2,2 pad=1,1,1,1",
+      "pool_avg n=1 h=" + r(4, 12) + " w=" + r(4, 12) + " c=" + r(1, 20) +
+          " kh=2 kw=2 stride=2,2 layout=nchw",
+      "pool_max n=2 h=" + r(4, 12) + " w=" + r(4, 12) + " c=" + r(1, 20) +
+          " kh=3 kw=3 pad=1,1,1,1",
+  };
+  for (const auto &sig : shapes) {
+    auto task = TaskSignature::parse(sig);
+    ASSERT_TRUE(task) << sig << ": " << task.message();
+    SearchSpace space(*task, host());
+    Rng srng(11);
+    Schedule s = space.sample(srng);
+    for (int i = 0; i < 4; ++i) {
+      s = i % 2 ? space.mutate(s, srng) : space.sample(srng);
+      double err = errorOf(sig, s);
+      EXPECT_LE(err, referenceTolerance(*task))
+          << sig << "\n" << s.canonicalJson();
+    }
+  }
 }

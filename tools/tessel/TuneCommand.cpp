@@ -77,6 +77,9 @@ void printSummary(const std::vector<TaskSummary> &summaries, double peak) {
   }
   std::cout << "\n";
   t.print(std::cout);
+  for (const auto &s : summaries)
+    if (!s.note.empty())
+      std::cout << "note: " << s.task.canonical() << ": " << s.note << "\n";
   if (peak > 0)
     std::cout << "\n% peak is of the measured fp32 FMA peak, " << fixed(peak, 1)
               << " GFLOP/s for the threads used.\n";
