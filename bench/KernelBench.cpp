@@ -104,21 +104,33 @@ int main(int argc, char **argv) {
       cols[i].name = s.autoscheduler;
       cols[i].schedule = s;
     }
+    std::vector<std::string> problems;
     for (int r = 0; r < rounds; ++r)
       for (auto &c : cols) {
         if (!c.schedule)
           continue;
-        MeasureResult m = measure(**fixture, *c.schedule, *target, mo);
+        // An autoscheduler that failed once (timeout, out of memory) fails
+        // again: do not spend the rounds on it.
+        if (r > 0 && c.schedule->kind == "autoscheduler" && c.medians.empty())
+          continue;
+        MeasureOptions o = mo;
+        if (c.schedule->kind == "autoscheduler")
+          o.timeoutSec = 300; // autoscheduling comes before compiling
+        MeasureResult m = measure(**fixture, *c.schedule, *target, o);
         if (m.status == MeasureStatus::Ok)
           c.medians.push_back(*m.medianSec);
+        else if (r == 0)
+          problems.push_back(c.name + ": " + statusName(m.status) + ", " +
+                             m.error.substr(0, 120));
       }
     auto gf = [&](const Column &c) {
       return c.medians.empty() ? 0.0 : task->flops() / median(c.medians) * 1e-9;
     };
     auto cell = [&](double g) {
       char b[32];
-      std::snprintf(b, sizeof b, g > 0 ? "%9.1f" : "%9s", g > 0 ? g : 0.0);
-      if (g <= 0)
+      if (g > 0)
+        std::snprintf(b, sizeof b, "%9.1f", g);
+      else
         std::snprintf(b, sizeof b, "%9s", "n/a");
       return std::string(b);
     };
@@ -130,6 +142,8 @@ int main(int argc, char **argv) {
                 cell(t).c_str(), cell(h).c_str(), cell(a).c_str(),
                 cell(m).c_str(), peak > 0 ? 100 * t / peak : 0.0,
                 h > 0 ? t / h : 0.0, a > 0 ? t / a : 0.0);
+    for (const auto &p : problems)
+      std::printf("    %s\n", p.c_str());
     std::fflush(stdout);
     if (csv)
       csv << '"' << task->canonical() << "\"," << t << ',' << h << ',' << a

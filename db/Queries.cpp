@@ -67,6 +67,17 @@ template <typename Fn> Status forEachRow(sql::Statement &st, Fn fn) {
   }
 }
 
+/// Every row of `st` (which selects kRowColumns) as a MeasurementRow.
+Result<std::vector<MeasurementRow>> collectRows(Database &db,
+                                                sql::Statement &st) {
+  std::vector<MeasurementRow> rows;
+  Status status = forEachRow(
+      st, [&](const sql::Statement &r) { rows.push_back(readRow(r)); });
+  if (!status)
+    return makeError(db.path() + ": " + status.message());
+  return rows;
+}
+
 } // namespace
 
 Result<Stats> queryStats(Database &db) {
@@ -140,18 +151,7 @@ Result<std::vector<ListRow>> listTasks(Database &db, const ListFilter &f) {
       "t.id AND d.value = ?3)) "
       "ORDER BY t.family, t.signature, g.name";
   sql::Statement st(db.connection(), sqlText);
-  if (f.target)
-    st.bind(1, *f.target);
-  else
-    st.bindNull(1);
-  if (f.family)
-    st.bind(2, *f.family);
-  else
-    st.bindNull(2);
-  if (f.shapeContains)
-    st.bind(3, *f.shapeContains);
-  else
-    st.bindNull(3);
+  st.bind(1, f.target).bind(2, f.family).bind(3, f.shapeContains);
   std::vector<ListRow> rows;
   Status status = forEachRow(st, [&](const sql::Statement &r) {
     ListRow row;
@@ -184,17 +184,8 @@ queryBest(Database &db, const std::string &target,
                         "WHERE g.name = ?1 AND (?2 IS NULL OR t.hash = ?2) "
                         "ORDER BY t.family, t.signature";
   sql::Statement st(db.connection(), sqlText);
-  st.bind(1, target);
-  if (taskHash)
-    st.bind(2, *taskHash);
-  else
-    st.bindNull(2);
-  std::vector<MeasurementRow> rows;
-  Status status = forEachRow(
-      st, [&](const sql::Statement &r) { rows.push_back(readRow(r)); });
-  if (!status)
-    return makeError(db.path() + ": " + status.message());
-  return rows;
+  st.bind(1, target).bind(2, taskHash);
+  return collectRows(db, st);
 }
 
 Result<std::vector<MeasurementRow>>
@@ -208,21 +199,8 @@ queryMeasurements(Database &db, const std::string &taskHash,
                         "mc.hash = ?3) AND (?4 IS NULL OR m.threads = ?4) "
                         "ORDER BY m.id";
   sql::Statement st(db.connection(), sqlText);
-  st.bind(1, taskHash).bind(2, target);
-  if (machineHash)
-    st.bind(3, *machineHash);
-  else
-    st.bindNull(3);
-  if (threads)
-    st.bind(4, *threads);
-  else
-    st.bindNull(4);
-  std::vector<MeasurementRow> rows;
-  Status status = forEachRow(
-      st, [&](const sql::Statement &r) { rows.push_back(readRow(r)); });
-  if (!status)
-    return makeError(db.path() + ": " + status.message());
-  return rows;
+  st.bind(1, taskHash).bind(2, target).bind(3, machineHash).bind(4, threads);
+  return collectRows(db, st);
 }
 
 Result<TaskDetail> showTask(Database &db, const std::string &prefixIn,

@@ -99,6 +99,14 @@ Statement &Statement::bind(int index, const std::optional<double> &v) {
   return v ? bind(index, *v) : bindNull(index);
 }
 
+Statement &Statement::bind(int index, const std::optional<std::string> &v) {
+  return v ? bind(index, std::string_view(*v)) : bindNull(index);
+}
+
+Statement &Statement::bind(int index, const std::optional<int64_t> &v) {
+  return v ? bind(index, *v) : bindNull(index);
+}
+
 Statement &Statement::bindNull(int index) {
   if (stmt_ && bindError_)
     bindError_ = checkBind(sqlite3_bind_null(stmt_, index), conn_.handle());

@@ -67,7 +67,10 @@ public:
   Statement &bind(int index, const char *v) {
     return bind(index, std::string_view(v));
   }
+  /// The optional overloads bind NULL when empty.
   Statement &bind(int index, const std::optional<double> &v);
+  Statement &bind(int index, const std::optional<std::string> &v);
+  Statement &bind(int index, const std::optional<int64_t> &v);
   Statement &bindNull(int index);
 
   /// Advances: true when a row is available, false when done.

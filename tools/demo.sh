@@ -28,8 +28,8 @@ tasks=(
 args=()
 for t in "${tasks[@]}"; do args+=(--task "$t"); done
 
-step "tuning ${#tasks[@]} kernels, $trials trials each (tessel tune)"
-"$bin/tessel" tune --db "$db" --target host --trials "$trials" "${args[@]}"
+step "tuning ${#tasks[@]} kernels, $trials trials each (tessel tune; vs Halide's autoschedulers: ./bench/kernels.sh)"
+"$bin/tessel" tune --db "$db" --target host --trials "$trials" --no-autoschedulers "${args[@]}"
 
 step "what the database holds (tessel db list)"
 "$bin/tessel" db list --db "$db"

@@ -28,6 +28,7 @@ __attribute__((target("avx512f"))) float fma512(long iters) {
     a[i] = _mm512_set1_ps(0.1f * i);
   const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
   for (long n = 0; n < iters; ++n)
+#pragma GCC unroll 12
     for (int i = 0; i < 12; ++i)
       a[i] = _mm512_fmadd_ps(a[i], m, c);
   __m512 s = a[0];
@@ -42,6 +43,7 @@ __attribute__((target("avx2,fma"))) float fma256(long iters) {
     a[i] = _mm256_set1_ps(0.1f * i);
   const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
   for (long n = 0; n < iters; ++n)
+#pragma GCC unroll 12
     for (int i = 0; i < 12; ++i)
       a[i] = _mm256_fmadd_ps(a[i], m, c);
   __m256 s = a[0];
@@ -60,6 +62,7 @@ float fma128(long iters) {
     a[i] = vdupq_n_f32(0.1f * i);
   const float32x4_t m = vdupq_n_f32(0.999999f), c = vdupq_n_f32(1e-7f);
   for (long n = 0; n < iters; ++n)
+#pragma GCC unroll 12
     for (int i = 0; i < 12; ++i)
       a[i] = vfmaq_f32(c, a[i], m);
   float32x4_t s = a[0];
@@ -72,9 +75,11 @@ float fma128(long iters) {
 volatile float sink;
 
 template <typename Fn> double bestGflops(Fn fn, int lanes) {
-  const long iters = 200000;
+  // ~15 ms per run at full speed, best of 8 runs: long enough for the core
+  // to reach its vector clock, short enough not to matter at start-up.
+  const long iters = 2000000;
   double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
+  for (int rep = 0; rep < 8; ++rep) {
     double t0 = seconds();
     sink = fn(iters);
     double t = seconds() - t0;

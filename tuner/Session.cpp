@@ -139,7 +139,9 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
     return Status();
   }
   SearchSpace space(task, target_);
-  EvolutionarySearch search(space, options_.seed ^ std::hash<std::string>()(task.hash()));
+  // The task's own stream of the session seed: the same on every machine.
+  EvolutionarySearch search(
+      space, options_.seed ^ std::stoull(task.hash().substr(0, 16), nullptr, 16));
 
   // What this machine already measured with this thread count: records
   // merged from other machines describe those machines, not this one.
@@ -191,7 +193,11 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   std::string firstError;
   auto measureOne = [&](const Schedule &s, const std::string &source) -> Status {
     bar.update(done, gflops(summary.best), eta(), "measuring " + source);
-    MeasureResult r = measure(**fixture, s, target_, options_.measure);
+    MeasureOptions mo = options_.measure;
+    // Halide's autoschedulers search before compiling: give them longer.
+    if (s.kind == "autoscheduler")
+      mo.timeoutSec *= 5;
+    MeasureResult r = measure(**fixture, s, target_, mo);
     if (interrupted)
       return Status(); // stopped mid-candidate: not a result
     Measurement m;

@@ -4,6 +4,7 @@
 #include "kernels/Reference.h"
 #include "kernels/Runner.h"
 #include "tuner/SearchSpace.h"
+#include "test/unit/TestUtil.h"
 
 #include <random>
 
@@ -13,11 +14,8 @@ using namespace tessel;
 
 namespace {
 
-TargetPreset host() {
-  auto t = resolveTarget("host");
-  EXPECT_TRUE(t) << t.message();
-  return *t;
-}
+using test::hostTarget;
+TargetPreset host() { return hostTarget(); }
 
 /// Compiles `sig` with `schedule`, runs it on random inputs and returns the
 /// max error against the reference (or fails the test).

@@ -4,6 +4,7 @@
 #define TESSEL_TEST_UNIT_TESTUTIL_H
 
 #include "db/Database.h"
+#include "db/Target.h"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,20 @@
 #include <vector>
 
 namespace tessel::test {
+
+/// The preset `host` resolves to here (fails the test if none does).
+inline TargetPreset hostTarget() {
+  auto t = resolveTarget("host");
+  EXPECT_TRUE(t) << t.message();
+  return t ? *t : TargetPreset();
+}
+
+/// A parsed task signature (fails the test if `text` does not parse).
+inline TaskSignature parseTask(const std::string &text) {
+  auto s = TaskSignature::parse(text);
+  EXPECT_TRUE(s) << text << ": " << s.message();
+  return s ? *s : TaskSignature();
+}
 
 /// A fresh directory under ::testing::TempDir(), removed with its contents on
 /// destruction.

@@ -5,6 +5,7 @@
 #include "tuner/Measure.h"
 #include "tuner/Search.h"
 #include "tuner/SearchSpace.h"
+#include "test/unit/TestUtil.h"
 
 #include <gtest/gtest.h>
 
@@ -12,17 +13,8 @@ using namespace tessel;
 
 namespace {
 
-TargetPreset host() {
-  auto t = resolveTarget("host");
-  EXPECT_TRUE(t) << t.message();
-  return *t;
-}
-
-TaskSignature sig(const std::string &text) {
-  auto s = TaskSignature::parse(text);
-  EXPECT_TRUE(s) << s.message();
-  return *s;
-}
+TargetPreset host() { return test::hostTarget(); }
+TaskSignature sig(const std::string &text) { return test::parseTask(text); }
 
 MeasureResult measureWith(const std::string &inject, double timeout = 20) {
   auto fixture = TaskFixture::create(sig("matmul m=32 n=32 k=32"));
