@@ -25,6 +25,14 @@ std::vector<std::string> outerOrder(const Kernel &k, const Schedule &s) {
   return o;
 }
 
+/// The reduction loop that reduction_split divides: k, or c for conv2d.
+std::string mainReductionLoop(const Kernel &k) {
+  for (const auto &r : k.redNames)
+    if (r == "k" || r == "c")
+      return r;
+  return "";
+}
+
 int64_t tileOf(const std::map<std::string, int64_t> &m, const std::string &d,
                int64_t fallback) {
   auto it = m.find(d);
@@ -91,8 +99,16 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
     return makeError("packing `" + s.packing + "` is not implemented");
   if (s.packing == "inputs" && !k.padded.defined())
     return makeError("packing inputs needs a windowed kernel");
-  if (s.reductionSplit != 1)
-    return makeError("reduction_split is not implemented by the Halide realizer");
+  if (s.reductionSplit != 1) {
+    std::string r = mainReductionLoop(k);
+    if (r.empty())
+      return makeError("reduction_split needs a k or c reduction loop");
+    if (s.reductionSplit > k.extent(r))
+      return makeError("reduction_split exceeds the extent of `" + r + "`");
+    if (s.tileOuter.count(r))
+      return makeError("reduction_split and blocking of `" + r +
+                       "` do not combine");
+  }
   if (s.epilogueAt == "root")
     return makeError("epilogue_at root is not implemented");
   for (const auto &[d, v] : s.tileOuter)
@@ -185,6 +201,57 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     }
 
     Func &acc = k.acc;
+    // Reduction split: the main reduction loop is cut into `reductionSplit`
+    // chunks whose partial sums (rfactor) are computed in parallel per cache
+    // tile; acc then only adds the partial sums.
+    std::vector<RVar> accRed;
+    std::vector<std::string> accRedNames;
+    Func part;
+    int vdIndex = static_cast<int>(
+        std::find(k.pureNames.begin(), k.pureNames.end(), vd) -
+        k.pureNames.begin());
+    if (s.reductionSplit > 1) {
+      std::string main = mainReductionLoop(k);
+      size_t mi = std::find(k.redNames.begin(), k.redNames.end(), main) -
+                  k.redNames.begin();
+      int64_t e = k.extent(main);
+      int chunk = static_cast<int>((e + s.reductionSplit - 1) / s.reductionSplit);
+      RVar ro(main + "_so"), ri(main + "_si");
+      acc.update().split(k.red[static_cast<int>(mi)], ro, ri, chunk,
+                         TailStrategy::GuardWithIf);
+      Var u("u");
+      part = acc.update().rfactor(ro, u);
+      accRed = {ro};
+      accRedNames = {main + "_so"};
+      if (anyOuter)
+        part.compute_at(out, cacheLevel);
+      else
+        part.compute_root();
+      std::vector<VarOrRVar> partLoops;
+      if (!vd.empty()) {
+        part.vectorize(k.pure[vdIndex], static_cast<int>(s.vectorWidth),
+                       TailStrategy::GuardWithIf);
+        partLoops.push_back(k.pure[vdIndex]);
+      }
+      for (size_t i = 0; i < k.pure.size(); ++i)
+        if (k.pureNames[i] != vd)
+          partLoops.push_back(k.pure[i]);
+      partLoops.push_back(ri);
+      for (size_t i = 0; i < k.redNames.size(); ++i)
+        if (i != mi)
+          partLoops.push_back(RVar(k.red[static_cast<int>(i)]));
+      partLoops.push_back(u);
+      part.update().reorder(partLoops).parallel(u);
+      if (!vd.empty())
+        part.update().vectorize(k.pure[vdIndex],
+                                static_cast<int>(s.vectorWidth),
+                                TailStrategy::GuardWithIf);
+    } else {
+      for (size_t i = 0; i < k.redNames.size(); ++i) {
+        accRed.push_back(k.red[static_cast<int>(i)]);
+        accRedNames.push_back(k.redNames[i]);
+      }
+    }
     Stage upd = acc.update();
     std::vector<VarOrRVar> updLoops;
     if (s.epilogueAt == "inner") {
@@ -194,8 +261,8 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       for (size_t i = 0; i < k.pure.size(); ++i)
         if (k.pureNames[i] != vd)
           updLoops.push_back(k.pure[i]);
-      for (size_t i = 0; i < k.redNames.size(); ++i)
-        updLoops.push_back(RVar(k.red[static_cast<int>(i)]));
+      for (const RVar &r : accRed)
+        updLoops.push_back(r);
       upd.reorder(updLoops);
       for (size_t i = 0; i < k.pure.size(); ++i) {
         const std::string &d = k.pureNames[i];
@@ -237,15 +304,18 @@ Status applySchedule(Kernel &k, const Schedule &s) {
         mid.push_back(po);
         if (d == vd) {
           upd.vectorize(pi, static_cast<int>(s.vectorWidth));
-          if (R > s.vectorWidth)
+          // Unrolling the vectors of a guarded tile computes part of the
+          // tail twice in Halide 14 (found by ReductionSplitAgrees): only
+          // unroll tiles that divide evenly.
+          if (R > s.vectorWidth && tail == TailStrategy::RoundUp)
             upd.unroll(pi);
-        } else if (R > 1) {
+        } else if (R > 1 && tail == TailStrategy::RoundUp) {
           upd.unroll(pi);
         }
       }
-      for (size_t i = 0; i < k.redNames.size(); ++i) {
-        const std::string &d = k.redNames[i];
-        RVar r = k.red[static_cast<int>(i)];
+      for (size_t i = 0; i < accRed.size(); ++i) {
+        const std::string &d = accRedNames[i];
+        RVar r = accRed[i];
         if (s.tileOuter.count(d) && s.tileOuter.at(d) < k.extent(d)) {
           RVar ro(d + "_ro"), ri(d + "_ri");
           upd.split(r, ro, ri, static_cast<int>(s.tileOuter.at(d)),
@@ -271,11 +341,16 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       size_t i = std::find(k.redNames.begin(), k.redNames.end(), d) - k.redNames.begin();
       if (s.epilogueAt == "outer" && s.tileOuter.count(d))
         continue; // blocked loops are not unrolled
+      // With a reduction split, the reduction loops live in the partial sums
+      // (the split main loop is not unrolled).
+      if (s.reductionSplit > 1 && d == mainReductionLoop(k))
+        continue;
+      Stage target = s.reductionSplit > 1 ? part.update() : upd;
       RVar r = k.red[static_cast<int>(i)];
       if (factor >= k.extent(d))
-        upd.unroll(r);
+        target.unroll(r);
       else
-        upd.unroll(r, static_cast<int>(factor), TailStrategy::GuardWithIf);
+        target.unroll(r, static_cast<int>(factor), TailStrategy::GuardWithIf);
     }
     if (k.padded.defined() && s.packing == "inputs") {
       k.padded.compute_root();

@@ -121,6 +121,16 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
     }
     break;
   }
+  case Split: {
+    std::string r = mainReduction(loops_);
+    s.reductionSplit = 1;
+    if (!r.empty() && coin(rng, 0.2)) {
+      int64_t f = pick(std::vector<int64_t>{2, 4, 8}, rng);
+      if (f <= loops_.extent(r))
+        s.reductionSplit = f;
+    }
+    break;
+  }
   case NumKnobs:
     break;
   }
@@ -164,6 +174,9 @@ void SearchSpace::copyKnob(Schedule &to, const Schedule &from, Knob knob) const 
       to.tileOuter.erase(r);
     break;
   }
+  case Split:
+    to.reductionSplit = from.reductionSplit;
+    break;
   case NumKnobs:
     break;
   }
@@ -199,7 +212,6 @@ Schedule SearchSpace::repair(Schedule s) const {
   s.kind = "loopnest";
   s.autoscheduler.clear();
   s.params.clear();
-  s.reductionSplit = 1;
   // Only knobs this space has (a schedule read from a database may carry
   // others).
   auto isPure = [&](const std::string &d) {
@@ -277,6 +289,14 @@ Schedule SearchSpace::repair(Schedule s) const {
     else
       s.tileOuter[d] = t;
   }
+  // Reduction split: a divisor count within the main reduction's extent,
+  // never together with blocking of that loop.
+  std::string mainRed = mainReduction(loops_);
+  if (mainRed.empty() || s.reductionSplit < 1 ||
+      s.reductionSplit > loops_.extent(mainRed))
+    s.reductionSplit = 1;
+  if (s.reductionSplit > 1)
+    s.tileOuter.erase(mainRed);
   // Reduction blocking only with the accumulator per cache tile.
   for (const auto &r : loops_.reduction)
     if (s.tileOuter.count(r) &&

@@ -13,6 +13,8 @@
 //   epilogue_at     inner (accumulator in registers) or outer (per cache
 //                   tile, with the main reduction loop blocked by 32-512)
 //   packing         windowed families: padded input inline or computed once
+//   reduction split the k (or c) loop cut into 2, 4 or 8 chunks summed in
+//                   parallel (rfactor), for outputs too small to parallelize
 // Every schedule sample(), mutate() and crossover() return has been through
 // repair(), so it is legal by construction (checkSchedule() accepts it).
 #ifndef TESSEL_TUNER_SEARCHSPACE_H
@@ -51,7 +53,7 @@ public:
 private:
   /// Knob identifiers, for mutation and crossover.
   enum Knob { Inner, Outer, Order, Parallel, Unroll, EpilogueAt, Packing,
-              RedBlock, NumKnobs };
+              RedBlock, Split, NumKnobs };
   void resample(Schedule &s, Knob knob, Rng &rng) const;
   void copyKnob(Schedule &to, const Schedule &from, Knob knob) const;
 

@@ -6,6 +6,7 @@
 #include "tuner/SearchSpace.h"
 #include "test/unit/TestUtil.h"
 
+#include <cstdlib>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -91,6 +92,22 @@ TEST(Kernels, ScheduleVariantsAgree) {
   EXPECT_LE(errorOf(sig, s), referenceTolerance(*task));
 }
 
+TEST(Kernels, ReductionSplitAgrees) {
+  for (const char *sig : {"matmul m=3 n=40 k=61 epilogue=bias+relu",
+                          "conv2d n=1 h=6 w=7 c=13 f=20 kh=3 kw=3 pad=1,1,1,1"}) {
+    auto task = TaskSignature::parse(sig);
+    ASSERT_TRUE(task);
+    for (const char *at : {"inner", "outer"})
+      for (int split : {1, 2, 4}) {
+        Schedule s = heuristicSchedule(*task, host());
+        s.reductionSplit = split;
+        s.epilogueAt = at;
+        EXPECT_LE(errorOf(sig, s), referenceTolerance(*task))
+            << sig << " " << s.canonicalJson();
+      }
+  }
+}
+
 TEST(Kernels, IllegalScheduleRejectedBeforeCompiling) {
   auto task = TaskSignature::parse("matmul m=8 n=8 k=8");
   ASSERT_TRUE(task);
@@ -140,7 +157,9 @@ TEST(Kernels, SampledSchedulesOnRandomShapesAgree) {
     SearchSpace space(*task, host());
     Rng srng(11);
     Schedule s = space.sample(srng);
-    for (int i = 0; i < 4; ++i) {
+    const char *env = std::getenv("TESSEL_FUZZ_SCHEDULES");
+    int count = env ? std::atoi(env) : 4;
+    for (int i = 0; i < count; ++i) {
       s = i % 2 ? space.mutate(s, srng) : space.sample(srng);
       double err = errorOf(sig, s);
       EXPECT_LE(err, referenceTolerance(*task))
