@@ -53,6 +53,8 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
           if (v * lanes_ <= e)
             c.push_back(v * lanes_);
         s.tileInner[d] = c.empty() ? 1 : pick(c, rng);
+        // Vectorize by the natural width, sometimes by twice it.
+        s.vectorWidth = lanes_ * pick(std::vector<int64_t>{1, 1, 1, 2}, rng);
       } else {
         std::vector<int64_t> c;
         for (int64_t v : {1, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16})
@@ -235,9 +237,13 @@ Schedule SearchSpace::repair(Schedule s) const {
   if (s.packing != "inputs" || !padded_)
     s.packing = "none";
   const std::string &vd = loops_.vectorDim;
+  // Vector width: the natural one or twice it (within the extent).
+  int64_t width = lanes_;
   if (lanes_ > 1) {
+    if (s.vectorWidth == 2 * lanes_ && 2 * lanes_ <= loops_.extent(vd))
+      width = 2 * lanes_;
     s.vectorDim = vd;
-    s.vectorWidth = lanes_;
+    s.vectorWidth = width;
   } else {
     s.vectorDim.clear();
     s.vectorWidth = 0;
@@ -249,7 +255,7 @@ Schedule SearchSpace::repair(Schedule s) const {
     int64_t r = s.tileInner.count(d) ? s.tileInner.at(d) : 1;
     r = std::max<int64_t>(1, std::min(r, e));
     if (d == vd && lanes_ > 1)
-      r = std::max<int64_t>(lanes_, r / lanes_ * lanes_);
+      r = std::max<int64_t>(width, r / width * width);
     s.tileInner[d] = r;
   }
   auto accumulators = [&] {
@@ -269,8 +275,8 @@ Schedule SearchSpace::repair(Schedule s) const {
       }
     if (!largest.empty())
       s.tileInner[largest] = best / 2;
-    else if (s.tileInner[vd] > lanes_)
-      s.tileInner[vd] -= lanes_;
+    else if (s.tileInner[vd] > width)
+      s.tileInner[vd] -= width;
     else
       break;
   }

@@ -2,6 +2,7 @@
 //
 // Knobs, generated from the task's loop nest (kernels/Loops.h) and the
 // target's vector width and register count:
+//   vector width    the natural width, or twice it
 //   register tile   tile_inner of the vector loop: 1-4 vectors; of each other
 //                   output loop: 1-8, 12, 16 (accumulators <= the register
 //                   budget)
