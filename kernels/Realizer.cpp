@@ -109,12 +109,10 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
       return makeError("reduction_split and blocking of `" + r +
                        "` do not combine");
   }
-  if (s.epilogueAt == "root")
-    return makeError("epilogue_at root is not implemented");
   for (const auto &[d, v] : s.tileOuter)
-    if (red.count(d) && s.epilogueAt != "outer")
+    if (red.count(d) && s.epilogueAt == "inner")
       return makeError("blocking reduction loop `" + d +
-                       "` needs epilogue_at outer");
+                       "` needs epilogue_at outer or root");
   return Status();
 }
 
@@ -187,7 +185,10 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       Var fused = par.front();
       for (size_t i = 1; i < par.size(); ++i) {
         Var f2(fused.name() + "_" + par[i].name());
-        out.fuse(par[i], fused, f2);
+        // Halide 14 computes wrong results for fuse(inner, outer) here when
+        // the tiles have shifted tails (found by schedule fuzzing); fusing
+        // with the outer loop in the first position is correct.
+        out.fuse(fused, par[i], f2);
         fused = f2;
       }
       out.parallel(fused);
@@ -223,7 +224,8 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       part = acc.update().rfactor(ro, u);
       accRed = {ro};
       accRedNames = {main + "_so"};
-      if (anyOuter)
+      // Partial sums per cache tile, unless acc itself covers everything.
+      if (anyOuter && s.epilogueAt != "root")
         part.compute_at(out, cacheLevel);
       else
         part.compute_root();
@@ -280,8 +282,10 @@ Status applySchedule(Kernel &k, const Schedule &s) {
         }
       }
     } else {
-      // Accumulator per cache tile; its update tiled into register tiles.
-      if (anyOuter)
+      // Accumulator per cache tile ("outer") or for the whole output in a
+      // pass of its own ("root"); its update tiled into register tiles.
+      bool perTile = anyOuter && s.epilogueAt == "outer";
+      if (perTile)
         acc.compute_at(out, cacheLevel);
       else
         acc.compute_root();
@@ -293,7 +297,10 @@ Status applySchedule(Kernel &k, const Schedule &s) {
         const std::string &d = k.pureNames[i];
         int64_t R = tileOf(s.tileInner, d, 1);
         Var po(d + "_ro"), pi(d + "_ri");
-        int64_t T = std::min(tileOf(s.tileOuter, d, k.extent(d)), k.extent(d));
+        // The region acc is computed over: a cache tile, or everything.
+        int64_t T = perTile ? std::min(tileOf(s.tileOuter, d, k.extent(d)),
+                                       k.extent(d))
+                            : k.extent(d);
         TailStrategy tail = T % R == 0 ? TailStrategy::RoundUp
                                        : TailStrategy::GuardWithIf;
         upd.split(k.pure[i], po, pi, static_cast<int>(R), tail);
@@ -339,7 +346,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       if (factor <= 1)
         continue;
       size_t i = std::find(k.redNames.begin(), k.redNames.end(), d) - k.redNames.begin();
-      if (s.epilogueAt == "outer" && s.tileOuter.count(d))
+      if (s.epilogueAt != "inner" && s.tileOuter.count(d))
         continue; // blocked loops are not unrolled
       // With a reduction split, the reduction loops live in the partial sums
       // (the split main loop is not unrolled).

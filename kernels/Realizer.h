@@ -15,7 +15,11 @@
 //                   registers and the epilogue is applied as it is stored;
 //                   "outer": the accumulator is computed per cache tile and
 //                   its update is tiled by tile_inner, with reduction loops
-//                   blocked by tile_outer[r] outside the register tiles.
+//                   blocked by tile_outer[r] outside the register tiles;
+//                   "root": as "outer", over the whole output, and the
+//                   epilogue runs as a separate pass.
+//   reduction_split the k (or c) loop cut into that many chunks whose partial
+//                   sums are computed in parallel (rfactor), then added.
 //   unroll[r]       the reduction loop r is split by the factor and unrolled.
 //   packing         "inputs": the padded input is computed once per call
 //                   (compute_root) instead of inline bounds checks.

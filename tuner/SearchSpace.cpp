@@ -107,7 +107,7 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
     }
     break;
   case EpilogueAt:
-    s.epilogueAt = coin(rng, 0.75) ? "inner" : "outer";
+    s.epilogueAt = coin(rng, 0.7) ? "inner" : coin(rng, 0.7) ? "outer" : "root";
     break;
   case Packing:
     s.packing = padded_ && coin(rng) ? "inputs" : "none";
@@ -116,7 +116,7 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
     std::string r = mainReduction(loops_);
     if (!r.empty())
       s.tileOuter.erase(r);
-    if (!r.empty() && s.epilogueAt == "outer" && coin(rng, 0.6)) {
+    if (!r.empty() && s.epilogueAt != "inner" && coin(rng, 0.6)) {
       int64_t b = pick(std::vector<int64_t>{32, 64, 128, 256, 512}, rng);
       if (b < loops_.extent(r))
         s.tileOuter[r] = b;
@@ -232,7 +232,7 @@ Schedule SearchSpace::repair(Schedule s) const {
              : s.tileOuter.erase(it);
   for (auto it = s.unroll.begin(); it != s.unroll.end();)
     it = isRed(it->first) ? std::next(it) : s.unroll.erase(it);
-  if (s.epilogueAt != "outer")
+  if (s.epilogueAt != "outer" && s.epilogueAt != "root")
     s.epilogueAt = "inner";
   if (s.packing != "inputs" || !padded_)
     s.packing = "none";
@@ -306,7 +306,7 @@ Schedule SearchSpace::repair(Schedule s) const {
   // Reduction blocking only with the accumulator per cache tile.
   for (const auto &r : loops_.reduction)
     if (s.tileOuter.count(r) &&
-        (s.epilogueAt != "outer" || s.tileOuter.at(r) >= loops_.extent(r)))
+        (s.epilogueAt == "inner" || s.tileOuter.at(r) >= loops_.extent(r)))
       s.tileOuter.erase(r);
   // Order: a permutation of the output loops; parallel a prefix of it.
   std::vector<std::string> sorted = s.order, pure = loops_.pure;

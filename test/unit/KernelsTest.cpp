@@ -97,7 +97,7 @@ TEST(Kernels, ReductionSplitAgrees) {
                           "conv2d n=1 h=6 w=7 c=13 f=20 kh=3 kw=3 pad=1,1,1,1"}) {
     auto task = TaskSignature::parse(sig);
     ASSERT_TRUE(task);
-    for (const char *at : {"inner", "outer"})
+    for (const char *at : {"inner", "outer", "root"})
       for (int split : {1, 2, 4}) {
         Schedule s = heuristicSchedule(*task, host());
         s.reductionSplit = split;
