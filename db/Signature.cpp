@@ -123,9 +123,22 @@ std::string join(const Container &c, const char *sep) {
 
 bool validEpilogueItem(const std::string &item) {
   static const std::set<std::string> plain = {
-      "bias", "relu", "relu6", "add", "sigmoid", "tanh", "requant"};
+      "bias", "relu", "relu6", "add", "sigmoid", "tanh"};
   if (plain.count(item))
     return true;
+  if (item.rfind("requant:", 0) == 0) {
+    std::string rest = item.substr(8);
+    size_t colon = rest.find(':');
+    if (colon == std::string::npos)
+      return false;
+    char *end = nullptr;
+    std::string scale = rest.substr(0, colon), zp = rest.substr(colon + 1);
+    double sv = std::strtod(scale.c_str(), &end);
+    if (scale.empty() || end != scale.c_str() + scale.size() || !(sv > 0))
+      return false;
+    std::strtol(zp.c_str(), &end, 10);
+    return !zp.empty() && end == zp.c_str() + zp.size();
+  }
   // clamp:LO:HI with two numbers.
   if (item.rfind("clamp:", 0) != 0)
     return false;
@@ -256,6 +269,11 @@ Result<TaskSignature> TaskSignature::parse(std::string_view text) {
       sig.accType = value;
     } else if (key == "out") {
       sig.outType = value;
+    } else if (key == "izp" || key == "wzp") {
+      auto v = parseInt(key, value);
+      if (!v)
+        return makeError(v.message());
+      (key == "izp" ? sig.inputZeroPoint : sig.weightZeroPoint) = *v;
     } else if (key == "op") {
       if (!fi.shaped)
         return inapplicable();
@@ -343,11 +361,31 @@ Status TaskSignature::normalize() {
     accType.clear();
   if (outType == inType)
     outType.clear();
+  if ((inputZeroPoint != 0 || weightZeroPoint != 0) && isFloatType(inType))
+    return makeError("zero points (izp, wzp) apply to integer kernels only");
+  auto inRange = [](const std::string &t, int64_t v) {
+    return t == "u8" ? v >= 0 && v <= 255 : t == "s8" ? v >= -128 && v <= 127 : true;
+  };
+  if (!inRange(inType, inputZeroPoint))
+    return makeError("izp " + std::to_string(inputZeroPoint) +
+                     " is outside the range of " + inType);
+  if (!inRange(effectiveWeightType(), weightZeroPoint))
+    return makeError("wzp " + std::to_string(weightZeroPoint) +
+                     " is outside the range of " + effectiveWeightType());
   for (auto &e : epilogue) {
     if (!validEpilogueItem(e))
       return makeError("unknown epilogue item `" + e +
                        "` (known: bias, relu, relu6, clamp:LO:HI, add, "
-                       "sigmoid, tanh, requant)");
+                       "sigmoid, tanh, requant:SCALE:ZP)");
+    // One spelling per requant scale, as for clamp below.
+    if (e.rfind("requant:", 0) == 0) {
+      size_t c = e.find(':', 8);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "requant:%.9g:%ld",
+                    std::strtod(e.substr(8, c - 8).c_str(), nullptr),
+                    std::strtol(e.substr(c + 1).c_str(), nullptr, 10));
+      e = buf;
+    }
     // One spelling per clamp: "clamp:0.0:6" and "clamp:0:6" are one task.
     if (e.rfind("clamp:", 0) == 0) {
       size_t c = e.find(':', 6);
@@ -362,7 +400,7 @@ Status TaskSignature::normalize() {
     if (!validEpilogueItem(e))
       return makeError("unknown epilogue item `" + e +
                        "` (known: bias, relu, relu6, clamp:LO:HI, add, "
-                       "sigmoid, tanh, requant)");
+                       "sigmoid, tanh, requant:SCALE:ZP)");
   if (fi.windowed) {
     auto o = outputSpatial();
     if (o[0] <= 0 || o[1] <= 0)
@@ -398,6 +436,10 @@ std::string TaskSignature::canonical() const {
     os << " acc=" << accType;
   if (!outType.empty())
     os << " out=" << outType;
+  if (inputZeroPoint != 0)
+    os << " izp=" << inputZeroPoint;
+  if (weightZeroPoint != 0)
+    os << " wzp=" << weightZeroPoint;
   if (fi.shaped)
     os << " op=" << op;
   if (!epilogue.empty())

@@ -22,9 +22,13 @@
 //   in=T wt=T acc=T out=T   element types; wt and out default to in, acc to
 //                      f32 for float inputs and i32 for integer inputs.
 //                      `dtype=T` is accepted on input and sets `in`.
+//   izp=N wzp=N        integer kernels: zero points of the input and the
+//                      weights (default 0): acc = sum((in - izp) * (wt - wzp))
 //   op=NAME            elementwise / reduction: the computation (add, exp, ...)
 //   epilogue=A+B+...   fused epilogue in application order: bias, relu, relu6,
-//                      clamp:LO:HI, add (residual), sigmoid, tanh, requant
+//                      clamp:LO:HI, add (residual), sigmoid, tanh, and for
+//                      integer kernels requant:SCALE:ZP (out = saturate(
+//                      round(acc * SCALE) + ZP) in the output type)
 //
 // Parsing accepts keys in any order and whitespace runs; it rejects unknown
 // families and keys, keys that do not apply to the family, missing or
@@ -84,6 +88,8 @@ struct TaskSignature {
   std::string weightType; ///< empty means inType
   std::string accType;    ///< empty means f32 or i32 by inType
   std::string outType;    ///< empty means inType
+  int64_t inputZeroPoint = 0;  ///< integer kernels only
+  int64_t weightZeroPoint = 0; ///< integer kernels only
   std::string op;         ///< elementwise / reduction computation
   std::vector<std::string> epilogue;
 

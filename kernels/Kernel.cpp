@@ -14,6 +14,18 @@ int64_t ArraySpec::elements() const {
   return n;
 }
 
+int ArraySpec::elementBytes() const { return halideType(type).bytes(); }
+
+Halide::Type halideType(const std::string &type) {
+  if (type == "u8")
+    return UInt(8);
+  if (type == "s8")
+    return Int(8);
+  if (type == "i32")
+    return Int(32);
+  return Float(32);
+}
+
 int64_t Kernel::extent(const std::string &loop) const {
   for (const auto &[name, e] : extents)
     if (name == loop)
@@ -116,11 +128,16 @@ std::vector<ArraySpec> kernelArrays(const TaskSignature &t) {
   default:
     break;
   }
+  bool integer = t.inType != "f32";
+  if (!a.empty())
+    a[0].type = t.inType;
+  if (a.size() > 1)
+    a[1].type = t.effectiveWeightType();
   if (hasEpilogue(t, "bias"))
-    a.push_back({"bias", {channels(t)}});
+    a.push_back({"bias", {channels(t)}, integer ? "i32" : "f32"});
   if (hasEpilogue(t, "add"))
-    a.push_back({"residual", outputShape(t)});
-  a.push_back({"output", outputShape(t)});
+    a.push_back({"residual", outputShape(t), t.effectiveOutType()});
+  a.push_back({"output", outputShape(t), t.effectiveOutType()});
   return a;
 }
 
@@ -128,7 +145,7 @@ namespace {
 
 ImageParam denseParam(const ArraySpec &spec) {
   int rank = static_cast<int>(spec.shape.size());
-  ImageParam p(Float(32), rank, spec.name);
+  ImageParam p(halideType(spec.type), rank, spec.name);
   int64_t stride = 1;
   for (int i = 0; i < rank; ++i) {
     int64_t extent = spec.shape[rank - 1 - i];
@@ -142,8 +159,23 @@ ImageParam denseParam(const ArraySpec &spec) {
 Expr applyEpilogue(const Kernel &k, Expr v, const ImageParam *bias,
                    const ImageParam *residual) {
   std::vector<Expr> args(k.pure.begin(), k.pure.end());
+  Type outType = halideType(k.task.effectiveOutType());
   for (const auto &e : k.task.epilogue) {
-    if (e == "bias")
+    if (e.rfind("requant:", 0) == 0) {
+      size_t c = e.find(':', 8);
+      float scale = std::stof(e.substr(8, c - 8));
+      int zp = std::stoi(e.substr(c + 1));
+      Expr q = round(cast<float>(v) * scale) + static_cast<float>(zp);
+      v = cast(outType, clamp(q, cast<float>(outType.min()),
+                              cast<float>(outType.max())));
+    } else if (e.rfind("clamp:", 0) == 0 && !v.type().is_float()) {
+      size_t c = e.find(':', 6);
+      Expr lo = cast(v.type(), std::stoi(e.substr(6, c - 6)));
+      Expr hi = cast(v.type(), std::stoi(e.substr(c + 1)));
+      v = clamp(v, lo, hi);
+    } else if (e == "relu" && !v.type().is_float()) {
+      v = max(v, cast(v.type(), 0));
+    } else if (e == "bias")
       v = v + (*bias)(k.pure[k.channelDim]);
     else if (e == "relu")
       v = max(v, 0.0f);
@@ -165,6 +197,21 @@ Expr applyEpilogue(const Kernel &k, Expr v, const ImageParam *bias,
   return v;
 }
 
+bool isInteger(const TaskSignature &t) { return t.inType != "f32"; }
+
+/// The accumulator's zero: 0.0f, or 0 in i32 for integer kernels.
+Expr zeroOf(const TaskSignature &t) {
+  return isInteger(t) ? Expr(0) : Expr(0.0f);
+}
+
+/// One multiply of the reduction: in f32, or (in - izp) * (wt - wzp) in i32.
+Expr product(const TaskSignature &t, Expr a, Expr w) {
+  if (!isInteger(t))
+    return a * w;
+  return (cast<int32_t>(a) - static_cast<int32_t>(t.inputZeroPoint)) *
+         (cast<int32_t>(w) - static_cast<int32_t>(t.weightZeroPoint));
+}
+
 void defineMatmul(Kernel &k) {
   const TaskSignature &t = k.task;
   bool nt = t.effectiveLayout() == "nt";
@@ -175,16 +222,19 @@ void defineMatmul(Kernel &k) {
   ImageParam &A = k.inputs[0], &B = k.inputs[1];
   k.pure = {n, m};
   k.pureNames = {"n", "m"};
-  Expr prod;
+  Expr a, w;
   if (batch) {
     k.pure.push_back(b);
     k.pureNames.push_back("b");
-    prod = A(kk, m, b) * (nt ? B(kk, n, b) : B(n, kk, b));
+    a = A(kk, m, b);
+    w = nt ? B(kk, n, b) : B(n, kk, b);
   } else {
-    prod = A(kk, m) * (nt ? B(kk, n) : B(n, kk));
+    a = A(kk, m);
+    w = nt ? B(kk, n) : B(n, kk);
   }
+  Expr prod = product(t, a, w);
   std::vector<Expr> args(k.pure.begin(), k.pure.end());
-  k.acc(k.pure) = 0.0f;
+  k.acc(k.pure) = zeroOf(t);
   k.acc(args) += prod;
   k.redNames = {"k"};
   k.extents = {{"n", t.dim("n")}, {"m", t.dim("m")}, {"k", t.dim("k")}};
@@ -208,8 +258,13 @@ void defineWindowed(Kernel &k) {
   bool isMax = t.family == OpFamily::PoolMax;
 
   ImageParam &I = k.inputs[0];
-  Expr padValue = isMax ? Expr(-std::numeric_limits<float>::infinity())
-                        : Expr(0.0f);
+  // Padding adds nothing: -inf (or the type's minimum) for max pooling, the
+  // input zero point for integer convolutions, 0 otherwise.
+  Type inType = halideType(t.inType);
+  Expr padValue = isMax ? (isInteger(t) ? inType.min()
+                                        : Expr(-std::numeric_limits<float>::infinity()))
+                        : (isInteger(t) ? cast(inType, static_cast<int>(t.inputZeroPoint))
+                                        : Expr(0.0f));
   Region bounds = nchw ? Region{{0, W}, {0, H}, {0, C}, {0, N}}
                        : Region{{0, C}, {0, W}, {0, H}, {0, N}};
   bool anyPad = t.pad != std::array<int64_t, 4>{0, 0, 0, 0};
@@ -235,7 +290,7 @@ void defineWindowed(Kernel &k) {
     Expr w = layout == "nchw_fchw"   ? Wt(rkw, rkh, rc, f)
              : layout == "nhwc_fhwc" ? Wt(rc, rkw, rkh, f)
                                      : Wt(f, rc, rkw, rkh);
-    Expr v = in(rc, ox * sw + rkw * dw, oy * sh + rkh * dh, n) * w;
+    Expr v = product(t, in(rc, ox * sw + rkw * dw, oy * sh + rkh * dh, n), w);
     if (nchw) {
       k.pure = {ox, oy, f, n};
       k.pureNames = {"ow", "oh", "f", "n"};
@@ -245,7 +300,7 @@ void defineWindowed(Kernel &k) {
       k.pureNames = {"f", "ow", "oh", "n"};
       k.channelDim = 0;
     }
-    k.acc(k.pure) = 0.0f;
+    k.acc(k.pure) = zeroOf(t);
     k.acc(std::vector<Expr>(k.pure.begin(), k.pure.end())) += v;
     k.extents = {{"f", t.dim("f")}, {"ow", o[1]}, {"oh", o[0]}, {"n", N},
                  {"c", C},          {"kw", KW},   {"kh", KH}};
@@ -269,10 +324,11 @@ void defineWindowed(Kernel &k) {
   if (t.family == OpFamily::DepthwiseConv2d) {
     ImageParam &Wt = k.inputs[1];
     Expr w = nchw ? Wt(rkw, rkh, c) : Wt(c, rkw, rkh);
-    k.acc(k.pure) = 0.0f;
-    k.acc(args) += v * w;
+    k.acc(k.pure) = zeroOf(t);
+    k.acc(args) += product(t, v, w);
   } else if (isMax) {
-    k.acc(k.pure) = -std::numeric_limits<float>::infinity();
+    k.acc(k.pure) = isInteger(t) ? inType.min()
+                                 : Expr(-std::numeric_limits<float>::infinity());
     k.acc(args) = max(k.acc(args), v);
   } else {
     k.acc(k.pure) = 0.0f;
@@ -282,19 +338,73 @@ void defineWindowed(Kernel &k) {
                {"kw", KW}, {"kh", KH}};
 }
 
+/// Which element types and epilogues a kernel supports (see Kernel.h).
+Status checkElementTypes(const TaskSignature &t) {
+  bool hasRequant = false;
+  for (const auto &e : t.epilogue)
+    if (e.rfind("requant:", 0) == 0)
+      hasRequant = true;
+  if (t.inType == "f32") {
+    if (!t.weightType.empty() || !t.accType.empty() || !t.outType.empty())
+      return makeError("f32 kernels take f32 weights and give f32 results");
+    if (hasRequant)
+      return makeError("requant needs an integer kernel");
+    return Status();
+  }
+  if (t.inType != "u8" && t.inType != "s8")
+    return makeError("element type " + t.inType + " has no kernel yet");
+  std::string w = t.effectiveWeightType(), out = t.effectiveOutType();
+  if (t.family == OpFamily::PoolMax) {
+    if (out != t.inType || !t.epilogue.empty())
+      return makeError("integer max pooling keeps the input type, without "
+                       "an epilogue");
+    return Status();
+  }
+  if (t.family == OpFamily::PoolAvg)
+    return makeError("integer average pooling has no kernel yet");
+  if (w != "u8" && w != "s8")
+    return makeError("integer kernels take u8 or s8 weights");
+  if (t.effectiveAccType() != "i32")
+    return makeError("integer kernels accumulate in i32");
+  if (out == "i32" && hasRequant)
+    return makeError("requant gives u8 or s8 results, not i32");
+  if (out != "i32" && (out != "u8" && out != "s8"))
+    return makeError("integer kernels give i32, u8 or s8 results");
+  if (out != "i32" && !hasRequant)
+    return makeError("a u8 or s8 result needs requant:SCALE:ZP");
+  bool afterRequant = false;
+  for (const auto &e : t.epilogue) {
+    if (e.rfind("requant:", 0) == 0) {
+      afterRequant = true;
+      continue;
+    }
+    bool ok = afterRequant ? e.rfind("clamp:", 0) == 0
+                           : (e == "bias" || e == "relu" || e.rfind("clamp:", 0) == 0);
+    if (!ok)
+      return makeError("epilogue item `" + e + "` is not supported " +
+                       (afterRequant ? "after requant (only clamp)"
+                                     : "on an integer accumulator (bias, relu, "
+                                       "clamp)"));
+    if (e.rfind("clamp:", 0) == 0) {
+      // Integer clamps need integer bounds.
+      size_t c = e.find(':', 6);
+      std::string lo = e.substr(6, c - 6), hi = e.substr(c + 1);
+      if (lo.find_first_of(".eE") != std::string::npos ||
+          hi.find_first_of(".eE") != std::string::npos)
+        return makeError("integer clamp bounds must be integers");
+    }
+  }
+  return Status();
+}
+
 } // namespace
 
 Result<Kernel> defineKernel(const TaskSignature &task) {
   if (!hasHalideKernel(task.family))
     return makeError(std::string(familyName(task.family)) +
                      " has no Halide kernel yet");
-  if (task.inType != "f32" || !task.weightType.empty() ||
-      !task.accType.empty() || !task.outType.empty())
-    return makeError("only f32 kernels are implemented; `" +
-                     task.canonical() + "` needs other element types");
-  if (std::find(task.epilogue.begin(), task.epilogue.end(), "requant") !=
-      task.epilogue.end())
-    return makeError("the requant epilogue needs an integer kernel");
+  if (Status s = checkElementTypes(task); !s)
+    return makeError("`" + task.canonical() + "`: " + s.message());
   try {
     Kernel k;
     k.task = task;

@@ -23,6 +23,10 @@
 //                     reduction kw, kh
 //   elementwise / reduction generics are not Halide kernels (yet).
 //
+// Integer kernels: acc = sum((in - izp) * (wt - wzp)) in i32; padding holds
+// the input zero point (so it adds nothing). Epilogue items before requant
+// act on the i32 accumulator (bias is i32), clamp after it on the output.
+//
 // Halide reports errors by exceptions; every function here catches them and
 // returns a Status/Result instead.
 #ifndef TESSEL_KERNELS_KERNEL_H
@@ -37,12 +41,19 @@
 
 namespace tessel {
 
-/// One input (or output) array of a kernel: its name and row-major shape.
+/// One input (or output) array of a kernel: its name, element type and
+/// row-major shape.
 struct ArraySpec {
   std::string name; ///< "input", "weights", "bias", "residual", "output"
   std::vector<int64_t> shape; ///< row-major (outermost first)
+  std::string type = "f32";   ///< f32, i32, u8 or s8
   int64_t elements() const;
+  /// Bytes of one element.
+  int elementBytes() const;
 };
+
+/// The Halide type of an element type name (f32, i32, u8, s8).
+Halide::Type halideType(const std::string &type);
 
 /// The input and output arrays of a task, in C ABI order (inputs, then the
 /// output).
@@ -73,7 +84,10 @@ struct Kernel {
 };
 
 /// Defines the algorithm of `task`. Fails for families without a Halide
-/// kernel and for unsupported element types (fp32 only for now).
+/// kernel and for unsupported element types or epilogues. Element types:
+/// f32 everywhere; u8/s8 inputs and weights with i32 accumulation for
+/// matmul, batch_matmul, conv2d, depthwise_conv2d (output i32, or u8/s8
+/// through requant:SCALE:ZP) and pool_max (output in the input type).
 Result<Kernel> defineKernel(const TaskSignature &task);
 
 } // namespace tessel

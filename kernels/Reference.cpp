@@ -11,10 +11,25 @@ namespace tessel {
 
 namespace {
 
-double epilogue(const TaskSignature &t, double v, const float *bias,
-                int64_t channel, const float *residual, int64_t index) {
+/// Range of an integer element type.
+std::pair<double, double> rangeOf(const std::string &type) {
+  if (type == "u8")
+    return {0, 255};
+  if (type == "s8")
+    return {-128, 127};
+  return {-2147483648.0, 2147483647.0};
+}
+
+double epilogue(const TaskSignature &t, double v, const double *bias,
+                int64_t channel, const double *residual, int64_t index) {
   for (const auto &e : t.epilogue) {
-    if (e == "bias")
+    if (e.rfind("requant:", 0) == 0) {
+      size_t c = e.find(':', 8);
+      double scale = std::stod(e.substr(8, c - 8));
+      double zp = std::stod(e.substr(c + 1));
+      auto [lo, hi] = rangeOf(t.effectiveOutType());
+      v = std::min(std::max(std::nearbyint(v * scale) + zp, lo), hi);
+    } else if (e == "bias")
       v += bias[channel];
     else if (e == "relu")
       v = std::max(v, 0.0);
@@ -35,18 +50,35 @@ double epilogue(const TaskSignature &t, double v, const float *bias,
   return v;
 }
 
+/// The value the kernel stores: f32 rounding for float results; integer
+/// results are exact already.
+double store(const TaskSignature &t, double v) {
+  return t.effectiveOutType() == "f32" ? static_cast<double>(static_cast<float>(v))
+                                       : v;
+}
+
 } // namespace
 
 Status computeReference(const TaskSignature &t,
-                        const std::vector<const float *> &in, float *out) {
+                        const std::vector<std::vector<double>> &inputs,
+                        std::vector<double> &output) {
   auto arrays = kernelArrays(t);
-  const float *bias = nullptr, *residual = nullptr;
+  if (inputs.size() + 1 != arrays.size())
+    return makeError("wrong number of reference inputs");
+  std::vector<const double *> in;
+  for (const auto &v : inputs)
+    in.push_back(v.data());
+  output.assign(static_cast<size_t>(arrays.back().elements()), 0.0);
+  double *out = output.data();
+  const double *bias = nullptr, *residual = nullptr;
   for (size_t i = 0; i + 1 < arrays.size(); ++i) {
     if (arrays[i].name == "bias")
       bias = in[i];
     if (arrays[i].name == "residual")
       residual = in[i];
   }
+  double izp = static_cast<double>(t.inputZeroPoint);
+  double wzp = static_cast<double>(t.weightZeroPoint);
   std::string layout = t.effectiveLayout();
   auto d = [&](const char *n) { return t.dim(n); };
   switch (t.family) {
@@ -60,12 +92,13 @@ Status computeReference(const TaskSignature &t,
         for (int64_t n = 0; n < N; ++n) {
           double s = 0;
           for (int64_t k = 0; k < K; ++k) {
-            double a = in[0][(b * M + m) * K + k];
-            double w = nt ? in[1][(b * N + n) * K + k] : in[1][(b * K + k) * N + n];
+            double a = in[0][(b * M + m) * K + k] - izp;
+            double w = (nt ? in[1][(b * N + n) * K + k] : in[1][(b * K + k) * N + n]) -
+                       wzp;
             s += a * w;
           }
           int64_t idx = (b * M + m) * N + n;
-          out[idx] = static_cast<float>(epilogue(t, s, bias, n, residual, idx));
+          out[idx] = store(t, epilogue(t, s, bias, n, residual, idx));
         }
     return Status();
   }
@@ -103,13 +136,14 @@ Status computeReference(const TaskSignature &t,
                 int64_t y = oy * t.stride[0] + ky * t.dilation[0] - t.pad[0];
                 int64_t x = ox * t.stride[1] + kx * t.dilation[1] - t.pad[1];
                 bool inside = y >= 0 && y < H && x >= 0 && x < W;
+                // Outside the input, (value - izp) is 0: padding adds nothing.
                 if (t.family == OpFamily::Conv2d) {
                   if (inside)
                     for (int64_t c = 0; c < C; ++c)
-                      s += inAt(n, c, y, x) * wAt(f, c, ky, kx);
+                      s += (inAt(n, c, y, x) - izp) * (wAt(f, c, ky, kx) - wzp);
                 } else if (t.family == OpFamily::DepthwiseConv2d) {
                   if (inside)
-                    s += inAt(n, f, y, x) * wAt(f, f, ky, kx);
+                    s += (inAt(n, f, y, x) - izp) * (wAt(f, f, ky, kx) - wzp);
                 } else if (isMax) {
                   s = std::max(s, inside ? inAt(n, f, y, x)
                                          : -std::numeric_limits<double>::infinity());
@@ -121,7 +155,7 @@ Status computeReference(const TaskSignature &t,
               s /= static_cast<double>(KH * KW);
             int64_t idx = nchw ? ((n * F + f) * OH + oy) * OW + ox
                                : ((n * OH + oy) * OW + ox) * F + f;
-            out[idx] = static_cast<float>(epilogue(t, s, bias, f, residual, idx));
+            out[idx] = store(t, epilogue(t, s, bias, f, residual, idx));
           }
     return Status();
   }
@@ -132,6 +166,11 @@ Status computeReference(const TaskSignature &t,
 }
 
 double referenceTolerance(const TaskSignature &t) {
+  if (t.effectiveOutType() == "i32" ||
+      (t.family == OpFamily::PoolMax && t.inType != "f32"))
+    return 0;
+  if (t.effectiveOutType() == "u8" || t.effectiveOutType() == "s8")
+    return 1;
   double reduction = 1;
   switch (t.family) {
   case OpFamily::Matmul:

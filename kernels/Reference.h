@@ -10,15 +10,19 @@
 
 namespace tessel {
 
-/// Computes `task` on `inputs` (in kernelArrays() order, without the output)
-/// into `output`, accumulating in double. Fails for families it does not
-/// cover.
+/// Computes `task` on `inputs` (values of the arrays in kernelArrays() order,
+/// without the output) into `output`, accumulating in double; every output
+/// value is what the kernel should store: rounded to f32, or for integer
+/// kernels requantized and saturated to the output type. Fails for families
+/// it does not cover.
 Status computeReference(const TaskSignature &task,
-                        const std::vector<const float *> &inputs,
-                        float *output);
+                        const std::vector<std::vector<double>> &inputs,
+                        std::vector<double> &output);
 
-/// The largest absolute error a correct fp32 kernel may show against the
-/// reference for inputs in [-1, 1]: grows with the reduction length.
+/// The largest absolute error a correct kernel may show against the
+/// reference: for fp32 with inputs in [-1, 1] it grows with the reduction
+/// length; i32 results are exact; requantized ones may differ by one step
+/// (the kernel scales in f32).
 double referenceTolerance(const TaskSignature &task);
 
 } // namespace tessel

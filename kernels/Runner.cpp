@@ -17,25 +17,71 @@ KernelArrays KernelArrays::random(const TaskSignature &task, uint64_t seed) {
   KernelArrays a;
   a.specs = kernelArrays(task);
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   for (size_t i = 0; i < a.specs.size(); ++i) {
-    std::vector<float> v(static_cast<size_t>(a.specs[i].elements()), 0.0f);
-    if (i + 1 < a.specs.size())
-      for (float &x : v)
-        x = dist(rng);
-    a.data.push_back(std::move(v));
+    const ArraySpec &s = a.specs[i];
+    size_t n = static_cast<size_t>(s.elements());
+    std::vector<uint8_t> b(n * static_cast<size_t>(s.elementBytes()), 0);
+    if (i + 1 < a.specs.size()) {
+      if (s.type == "f32") {
+        std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+        float *p = reinterpret_cast<float *>(b.data());
+        for (size_t j = 0; j < n; ++j)
+          p[j] = d(rng);
+      } else if (s.type == "i32") {
+        std::uniform_int_distribution<int32_t> d(-1000, 1000);
+        int32_t *p = reinterpret_cast<int32_t *>(b.data());
+        for (size_t j = 0; j < n; ++j)
+          p[j] = d(rng);
+      } else {
+        std::uniform_int_distribution<int> d(0, 255);
+        for (auto &x : b)
+          x = static_cast<uint8_t>(d(rng));
+      }
+    }
+    a.bytes.push_back(std::move(b));
   }
   return a;
 }
 
-std::vector<const float *> KernelArrays::inputPointers() const {
-  std::vector<const float *> p;
-  for (size_t i = 0; i + 1 < data.size(); ++i)
-    p.push_back(data[i].data());
-  return p;
+std::vector<double> KernelArrays::values(size_t i) const {
+  const ArraySpec &s = specs[i];
+  size_t n = static_cast<size_t>(s.elements());
+  std::vector<double> v(n);
+  const uint8_t *p = bytes[i].data();
+  for (size_t j = 0; j < n; ++j) {
+    if (s.type == "f32")
+      v[j] = reinterpret_cast<const float *>(p)[j];
+    else if (s.type == "i32")
+      v[j] = reinterpret_cast<const int32_t *>(p)[j];
+    else if (s.type == "s8")
+      v[j] = static_cast<int8_t>(p[j]);
+    else
+      v[j] = p[j];
+  }
+  return v;
 }
 
-double maxAbsError(const std::vector<float> &a, const std::vector<float> &b) {
+std::vector<std::vector<double>> KernelArrays::inputValues() const {
+  std::vector<std::vector<double>> v;
+  for (size_t i = 0; i + 1 < specs.size(); ++i)
+    v.push_back(values(i));
+  return v;
+}
+
+void KernelArrays::poisonOutput() {
+  const ArraySpec &s = specs.back();
+  std::vector<uint8_t> &b = bytes.back();
+  if (s.type == "f32") {
+    float *p = reinterpret_cast<float *>(b.data());
+    std::fill(p, p + s.elements(), std::numeric_limits<float>::quiet_NaN());
+  } else {
+    // 0xA5 bytes: an unlikely result in every integer type; a skipped
+    // element shows as a (probably large) error.
+    std::fill(b.begin(), b.end(), uint8_t(0xA5));
+  }
+}
+
+double maxAbsError(const std::vector<double> &a, const std::vector<double> &b) {
   if (a.size() != b.size())
     return std::numeric_limits<double>::infinity();
   double worst = 0;
@@ -50,7 +96,7 @@ double maxAbsError(const std::vector<float> &a, const std::vector<float> &b) {
         return std::numeric_limits<double>::infinity();
       continue;
     }
-    worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
+    worst = std::max(worst, std::abs(a[i] - b[i]));
   }
   return worst;
 }
@@ -139,11 +185,13 @@ Status CompiledKernel::bind(KernelArrays &arrays) {
   if (arrays.specs.size() != expected.size())
     return makeError("wrong number of arrays for the kernel");
   try {
-    for (size_t i = 0; i + 1 < arrays.data.size(); ++i)
-      kernel_.inputs[i].set(
-          Buffer<float>(arrays.data[i].data(), halideShape(arrays.specs[i])));
-    out_ = Buffer<float>(arrays.data.back().data(),
-                         halideShape(arrays.specs.back()));
+    for (size_t i = 0; i + 1 < arrays.bytes.size(); ++i)
+      kernel_.inputs[i].set(Buffer<>(halideType(arrays.specs[i].type),
+                                     arrays.data(i),
+                                     halideShape(arrays.specs[i])));
+    size_t last = arrays.bytes.size() - 1;
+    out_ = Buffer<>(halideType(arrays.specs[last].type), arrays.data(last),
+                    halideShape(arrays.specs[last]));
   } catch (const Halide::Error &e) {
     return makeError(std::string("Halide: ") + e.what());
   }

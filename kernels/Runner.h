@@ -15,21 +15,29 @@
 namespace tessel {
 
 /// The arrays of one kernel call, row-major, in kernelArrays() order (the
-/// output last).
+/// output last), each stored as raw bytes of its element type.
 struct KernelArrays {
   std::vector<ArraySpec> specs;
-  std::vector<std::vector<float>> data;
+  std::vector<std::vector<uint8_t>> bytes;
 
-  /// Allocates the arrays of `task`, inputs filled with uniform values in
-  /// [-1, 1) from a generator seeded with `seed` (deterministic), output 0.
+  /// Allocates the arrays of `task`, inputs filled from a generator seeded
+  /// with `seed` (deterministic): f32 uniform in [-1, 1), u8/s8 over their
+  /// whole range, i32 (bias) in [-1000, 1000]; output zero.
   static KernelArrays random(const TaskSignature &task, uint64_t seed);
-  std::vector<const float *> inputPointers() const;
-  std::vector<float> &output() { return data.back(); }
+  void *data(size_t i) { return bytes[i].data(); }
+  /// The elements of array `i` as doubles.
+  std::vector<double> values(size_t i) const;
+  /// values() of every input (the reference's arguments).
+  std::vector<std::vector<double>> inputValues() const;
+  /// Overwrites the output with a pattern no kernel writes (NaN for f32), so
+  /// that an element the kernel skips is caught.
+  void poisonOutput();
+  std::vector<double> outputValues() const { return values(specs.size() - 1); }
 };
 
 /// Maximum absolute difference of two equally long arrays; +inf when either
 /// has a NaN where the other does not, or the lengths differ.
-double maxAbsError(const std::vector<float> &a, const std::vector<float> &b);
+double maxAbsError(const std::vector<double> &a, const std::vector<double> &b);
 
 /// A kernel compiled for one target with one schedule.
 class CompiledKernel {
@@ -54,7 +62,7 @@ private:
   Kernel kernel_;
   Halide::Pipeline pipeline_;
   Halide::Target target_;
-  Halide::Buffer<float> out_;
+  Halide::Buffer<> out_;
   std::string source_;
 };
 

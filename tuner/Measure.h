@@ -63,14 +63,14 @@ public:
   static Result<std::shared_ptr<TaskFixture>> create(const TaskSignature &task,
                                                      uint64_t seed = 1);
   const TaskSignature &task() const { return task_; }
-  const std::vector<float> &reference() const { return reference_; }
+  const std::vector<double> &reference() const { return reference_; }
   KernelArrays &arrays() { return arrays_; }
   double tolerance() const { return tolerance_; }
 
 private:
   TaskSignature task_;
   KernelArrays arrays_;
-  std::vector<float> reference_;
+  std::vector<double> reference_;
   double tolerance_ = 0;
 };
 

@@ -28,13 +28,14 @@ double errorOf(const std::string &sig, const Schedule &schedule) {
   if (!k)
     return 1e9;
   KernelArrays arrays = KernelArrays::random(*task, 42);
+  arrays.poisonOutput();
   EXPECT_TRUE((*k)->bind(arrays));
   Status run = (*k)->run();
   EXPECT_TRUE(run) << run.message();
-  std::vector<float> ref(arrays.output().size());
-  Status rs = computeReference(*task, arrays.inputPointers(), ref.data());
+  std::vector<double> ref;
+  Status rs = computeReference(*task, arrays.inputValues(), ref);
   EXPECT_TRUE(rs) << rs.message();
-  return maxAbsError(arrays.output(), ref);
+  return maxAbsError(arrays.outputValues(), ref);
 }
 
 void expectHeuristicAgrees(const std::string &sig) {
@@ -165,5 +166,60 @@ TEST(Kernels, SampledSchedulesOnRandomShapesAgree) {
       EXPECT_LE(err, referenceTolerance(*task))
           << sig << "\n" << s.canonicalJson();
     }
+  }
+}
+
+TEST(Kernels, Int8) {
+  // u8/s8 inputs, i32 accumulation with zero points, and the requantizing
+  // epilogue; padding holds the input zero point.
+  expectHeuristicAgrees("matmul m=19 n=40 k=37 in=u8 wt=s8 out=i32 izp=128 "
+                        "wzp=-3 epilogue=bias+relu");
+  expectHeuristicAgrees("matmul m=16 n=64 k=64 in=s8 out=u8 izp=-5 "
+                        "epilogue=bias+requant:0.0021:7+clamp:0:200");
+  expectHeuristicAgrees("batch_matmul b=2 m=5 n=33 k=17 in=u8 wt=u8 out=s8 "
+                        "layout=nt epilogue=requant:0.01:-4");
+  expectHeuristicAgrees("conv2d n=1 h=9 w=10 c=7 f=20 kh=3 kw=3 pad=1,1,1,1 "
+                        "in=u8 wt=s8 out=u8 izp=100 epilogue=bias+requant:0.003:10");
+  expectHeuristicAgrees("conv2d n=1 h=9 w=9 c=6 f=10 kh=3 kw=3 stride=2,2 "
+                        "pad=1,1,1,1 layout=nchw_fchw in=s8 out=i32 wzp=2");
+  expectHeuristicAgrees("depthwise_conv2d n=1 h=8 w=8 c=24 kh=3 kw=3 "
+                        "pad=1,1,1,1 in=u8 out=u8 izp=50 wzp=128 "
+                        "epilogue=requant:0.0005:128");
+  expectHeuristicAgrees("pool_max n=1 h=9 w=9 c=20 kh=3 kw=3 stride=2,2 "
+                        "pad=1,1,1,1 in=s8");
+  expectHeuristicAgrees("pool_max n=1 h=6 w=7 c=3 kh=2 kw=2 stride=2,2 "
+                        "layout=nchw in=u8");
+}
+
+TEST(Kernels, Int8SampledSchedulesAgree) {
+  const std::string sig = "conv2d n=1 h=7 w=9 c=11 f=37 kh=3 kw=3 pad=1,1,1,1 "
+                          "in=u8 wt=s8 out=s8 izp=3 epilogue=bias+requant:0.004:-1";
+  auto task = TaskSignature::parse(sig);
+  ASSERT_TRUE(task) << task.message();
+  SearchSpace space(*task, host());
+  Rng rng(5);
+  for (int i = 0; i < 5; ++i) {
+    Schedule s = space.sample(rng);
+    EXPECT_LE(errorOf(sig, s), referenceTolerance(*task)) << s.canonicalJson();
+  }
+}
+
+TEST(Kernels, UnsupportedElementTypesAreRefusedWithAReason) {
+  struct Case {
+    const char *sig, *reason;
+  } cases[] = {
+      {"matmul m=2 n=2 k=2 in=u8", "needs requant"},
+      {"matmul m=2 n=2 k=2 in=u8 out=i32 epilogue=requant:0.1:0", "not i32"},
+      {"matmul m=2 n=2 k=2 in=u8 out=i32 epilogue=sigmoid", "not supported"},
+      {"pool_avg n=1 h=4 w=4 c=2 kh=2 kw=2 in=u8", "average pooling"},
+      {"matmul m=2 n=2 k=2 in=bf16", "no kernel yet"},
+      {"matmul m=2 n=2 k=2 epilogue=requant:0.5:0", "integer kernel"},
+  };
+  for (const auto &c : cases) {
+    auto task = TaskSignature::parse(c.sig);
+    ASSERT_TRUE(task) << c.sig << ": " << task.message();
+    auto k = defineKernel(*task);
+    ASSERT_FALSE(k) << c.sig;
+    EXPECT_NE(k.message().find(c.reason), std::string::npos) << k.message();
   }
 }

@@ -129,8 +129,12 @@ TEST(Signature, EpilogueOrderIsKept) {
   EXPECT_EQ(a->canonical(), "matmul m=8 n=8 k=8 epilogue=bias+relu");
   EXPECT_EQ(b->canonical(), "matmul m=8 n=8 k=8 epilogue=relu+bias");
   EXPECT_NE(a->hash(), b->hash());
-  EXPECT_EQ(canon("matmul m=8 n=8 k=8 epilogue=bias+clamp:0:6+add+requant"),
-            "matmul m=8 n=8 k=8 epilogue=bias+clamp:0:6+add+requant");
+  EXPECT_EQ(canon("matmul m=8 n=8 k=8 epilogue=bias+clamp:0:6+add"),
+            "matmul m=8 n=8 k=8 epilogue=bias+clamp:0:6+add");
+  EXPECT_EQ(canon("matmul m=8 n=8 k=8 in=u8 wt=s8 out=u8 izp=3 "
+                  "epilogue=bias+relu+requant:0.0050:-2"),
+            "matmul m=8 n=8 k=8 in=u8 wt=s8 out=u8 izp=3 "
+            "epilogue=bias+relu+requant:0.005:-2");
 }
 
 TEST(Signature, Errors) {
@@ -196,7 +200,8 @@ TEST(Signature, ParseOfCanonicalIsIdentity) {
        {"matmul m=512 n=512 k=512",
         "matmul m=1 n=4096 k=4096 layout=nt in=bf16 out=f32 "
         "epilogue=bias+relu6",
-        "batch_matmul b=8 m=64 n=64 k=32 in=u8 wt=s8 epilogue=requant",
+        "batch_matmul b=8 m=64 n=64 k=32 in=u8 wt=s8 izp=128 wzp=-1 "
+        "epilogue=requant:0.25:0",
         "conv2d n=1 h=224 w=224 c=3 f=64 kh=7 kw=7 stride=2,2 pad=3,3,3,3 "
         "epilogue=bias+clamp:0:6",
         "conv2d n=1 h=28 w=28 c=16 f=32 kh=3 kw=3 dilation=2,2 pad=0,1,2,3 "
@@ -329,4 +334,16 @@ TEST(Signature, ClampBoundsHaveOneSpelling) {
   ASSERT_TRUE(b) << b.message();
   EXPECT_EQ(a->canonical(), "matmul m=2 n=2 k=2 epilogue=clamp:0:6");
   EXPECT_EQ(a->hash(), b->hash());
+}
+
+TEST(Signature, IntegerKernelKeys) {
+  for (const char *bad : {"matmul m=2 n=2 k=2 izp=3",
+                          "matmul m=2 n=2 k=2 in=u8 izp=256",
+                          "matmul m=2 n=2 k=2 in=s8 wzp=-129",
+                          "matmul m=2 n=2 k=2 in=u8 epilogue=requant",
+                          "matmul m=2 n=2 k=2 in=u8 epilogue=requant:0:1",
+                          "matmul m=2 n=2 k=2 in=u8 epilogue=requant:x:1"}) {
+    auto s = TaskSignature::parse(bad);
+    EXPECT_FALSE(s) << bad;
+  }
 }
