@@ -133,7 +133,7 @@ TEST(Signature, EpilogueOrderIsKept) {
             "matmul m=8 n=8 k=8 epilogue=bias+clamp:0:6+add");
   EXPECT_EQ(canon("matmul m=8 n=8 k=8 in=u8 wt=s8 out=u8 izp=3 "
                   "epilogue=bias+relu+requant:0.0050:-2"),
-            "matmul m=8 n=8 k=8 in=u8 wt=s8 out=u8 izp=3 "
+            "matmul m=8 n=8 k=8 in=u8 wt=s8 izp=3 "
             "epilogue=bias+relu+requant:0.005:-2");
 }
 
