@@ -34,6 +34,8 @@ std::string Schedule::canonicalJson() const {
     j["parallel"] = parallel;
   if (packing != "none")
     j["packing"] = packing;
+  if (packAt != "root")
+    j["pack_at"] = packAt;
   if (epilogueAt != "inner")
     j["epilogue_at"] = epilogueAt;
   if (reductionSplit != 1)
@@ -55,7 +57,7 @@ Result<Schedule> Schedule::fromJson(const std::string &text) {
   static const std::set<std::string> known = {
       "kind",   "autoscheduler", "params",   "tile_outer",  "tile_inner",
       "order",  "vector_dim",    "vector_width", "unroll",  "parallel",
-      "packing", "epilogue_at",  "reduction_split"};
+      "packing", "pack_at",      "epilogue_at",  "reduction_split"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key()))
       return makeError("unknown schedule field `" + it.key() + "`");
@@ -85,6 +87,7 @@ Result<Schedule> Schedule::fromJson(const std::string &text) {
     s.unroll = j.value("unroll", s.unroll);
     s.parallel = j.value("parallel", s.parallel);
     s.packing = j.value("packing", s.packing);
+    s.packAt = j.value("pack_at", s.packAt);
     s.epilogueAt = j.value("epilogue_at", s.epilogueAt);
     s.reductionSplit = j.value("reduction_split", s.reductionSplit);
   } catch (const json::exception &e) {
@@ -107,6 +110,8 @@ Result<Schedule> Schedule::fromJson(const std::string &text) {
                                                  "both"};
   if (!packings.count(s.packing))
     return makeError("packing must be none, weights, inputs or both");
+  if (s.packAt != "root" && s.packAt != "outer")
+    return makeError("pack_at must be root or outer");
   static const std::set<std::string> ats = {"inner", "outer", "root"};
   if (!ats.count(s.epilogueAt))
     return makeError("epilogue_at must be inner, outer or root");

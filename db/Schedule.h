@@ -44,6 +44,9 @@ struct Schedule {
   /// Packing of operands into tile-contiguous buffers: "none", "weights",
   /// "inputs" or "both".
   std::string packing = "none";
+  /// Where packed operands are computed: "root" (once per call) or "outer"
+  /// (per cache tile, just the part the tile reads).
+  std::string packAt = "root";
   /// Where the fused epilogue is computed: "inner" (in the register tile),
   /// "outer" (per cache tile) or "root" (a separate pass).
   std::string epilogueAt = "inner";

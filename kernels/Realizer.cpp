@@ -181,25 +181,12 @@ Status applySchedule(Kernel &k, const Schedule &s) {
         anyOuter = true;
         break;
       }
-    if (!par.empty()) {
-      Var fused = par.front();
-      for (size_t i = 1; i < par.size(); ++i) {
-        Var f2(fused.name() + "_" + par[i].name());
-        // Halide 14 computes wrong results for fuse(inner, outer) here when
-        // the tiles have shifted tails (found by schedule fuzzing); fusing
-        // with the outer loop in the first position is correct.
-        out.fuse(fused, par[i], f2);
-        fused = f2;
-      }
-      out.parallel(fused);
-      // A compute level that was fused away is now the fused loop.
-      for (const Var &p : par) {
-        if (p.name() == registerLevel.name())
-          registerLevel = fused;
-        if (p.name() == cacheLevel.name())
-          cacheLevel = fused;
-      }
-    }
+    // Each listed cache-tile loop runs in parallel (nested parallel loops).
+    // Fusing them into one loop would balance better, but Halide 14's fuse
+    // of loops with shifted tails reads out of bounds or computes wrong
+    // results in either argument order (found by schedule fuzzing).
+    for (const Var &p : par)
+      out.parallel(p);
 
     Func &acc = k.acc;
     // Reduction split: the main reduction loop is cut into `reductionSplit`
@@ -360,7 +347,12 @@ Status applySchedule(Kernel &k, const Schedule &s) {
         target.unroll(r, static_cast<int>(factor), TailStrategy::GuardWithIf);
     }
     if (k.padded.defined() && s.packing == "inputs") {
-      k.padded.compute_root();
+      // Per cache tile only where its consumer (acc or the partial sums) is
+      // computed inside the cache tile too.
+      if (s.packAt == "outer" && anyOuter && s.epilogueAt != "root")
+        k.padded.compute_at(out, cacheLevel);
+      else
+        k.padded.compute_root();
       Var first = k.padded.args().front();
       int vw = s.vectorWidth > 0 ? static_cast<int>(s.vectorWidth) : 8;
       bool nchw = k.task.effectiveLayout().rfind("nchw", 0) == 0;

@@ -4,7 +4,7 @@
 // (output dimensions) and reduction loops R:
 //   tile_outer[p]   output.split(p, p_o, p_t, T): the cache tile; the p_o loops
 //                   run in `order` (outermost first), those in `parallel`
-//                   (a prefix of `order`) are fused and run in parallel.
+//                   (a prefix of `order`) run in parallel.
 //   tile_inner[p]   p_t.split(p_io, p_ii, R): the register tile; all p_ii loops
 //                   are innermost, the vector dimension first.
 //   vector_dim/_width  the p_ii loop of vector_dim is vectorized by the width
@@ -21,8 +21,9 @@
 //   reduction_split the k (or c) loop cut into that many chunks whose partial
 //                   sums are computed in parallel (rfactor), then added.
 //   unroll[r]       the reduction loop r is split by the factor and unrolled.
-//   packing         "inputs": the padded input is computed once per call
-//                   (compute_root) instead of inline bounds checks.
+//   packing         "inputs": the padded input is computed into a buffer
+//                   instead of inline bounds checks: once per call
+//                   (pack_at root) or per cache tile (pack_at outer).
 // A schedule the realizer cannot apply to the kernel (unknown loop, vector
 // width not dividing the register tile, ...) is rejected before compiling.
 #ifndef TESSEL_KERNELS_REALIZER_H

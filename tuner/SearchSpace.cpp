@@ -111,6 +111,7 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
     break;
   case Packing:
     s.packing = padded_ && coin(rng) ? "inputs" : "none";
+    s.packAt = coin(rng) ? "root" : "outer";
     break;
   case RedBlock: {
     std::string r = mainReduction(loops_);
@@ -165,6 +166,7 @@ void SearchSpace::copyKnob(Schedule &to, const Schedule &from, Knob knob) const 
     break;
   case Packing:
     to.packing = from.packing;
+    to.packAt = from.packAt;
     break;
   case RedBlock: {
     std::string r = mainReduction(loops_);
@@ -236,6 +238,8 @@ Schedule SearchSpace::repair(Schedule s) const {
     s.epilogueAt = "inner";
   if (s.packing != "inputs" || !padded_)
     s.packing = "none";
+  if (s.packing == "none" || s.packAt != "outer")
+    s.packAt = "root";
   const std::string &vd = loops_.vectorDim;
   // Vector width: the natural one or twice it (within the extent).
   int64_t width = lanes_;
