@@ -25,6 +25,12 @@ std::vector<std::string> outerOrder(const Kernel &k, const Schedule &s) {
   return o;
 }
 
+/// True for the families whose second input is a weight array.
+bool hasWeights(const Kernel &k) {
+  auto arrays = kernelArrays(k.task);
+  return arrays.size() > 2 && arrays[1].name == "weights";
+}
+
 /// The reduction loop that reduction_split divides: k, or c for conv2d.
 std::string mainReductionLoop(const Kernel &k) {
   for (const auto &r : k.redNames)
@@ -95,10 +101,12 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
                        "` needs a tile_outer smaller than its extent (the "
                        "cache-tile loops are what run in parallel)");
   }
-  if (s.packing != "none" && s.packing != "inputs")
-    return makeError("packing `" + s.packing + "` is not implemented");
-  if (s.packing == "inputs" && !k.padded.defined())
+  bool packInputs = s.packing == "inputs" || s.packing == "both";
+  bool packWeights = s.packing == "weights" || s.packing == "both";
+  if (packInputs && !k.padded.defined())
     return makeError("packing inputs needs a windowed kernel");
+  if (packWeights && !hasWeights(k))
+    return makeError("packing weights needs a kernel with weights");
   if (s.reductionSplit != 1) {
     std::string r = mainReductionLoop(k);
     if (r.empty())
@@ -346,20 +354,28 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       else
         target.unroll(r, static_cast<int>(factor), TailStrategy::GuardWithIf);
     }
-    if (k.padded.defined() && s.packing == "inputs") {
-      // Per cache tile only where its consumer (acc or the partial sums) is
-      // computed inside the cache tile too.
-      if (s.packAt == "outer" && anyOuter && s.epilogueAt != "root")
-        k.padded.compute_at(out, cacheLevel);
+    // Packed operands: computed into a buffer once per call, or per cache
+    // tile where their consumer (acc or the partial sums) is computed inside
+    // the cache tile too.
+    bool perTilePack = s.packAt == "outer" && anyOuter && s.epilogueAt != "root";
+    int vw = s.vectorWidth > 0 ? static_cast<int>(s.vectorWidth) : 8;
+    auto place = [&](Func f, int64_t innermost) {
+      if (perTilePack)
+        f.compute_at(out, cacheLevel);
       else
-        k.padded.compute_root();
-      Var first = k.padded.args().front();
-      int vw = s.vectorWidth > 0 ? static_cast<int>(s.vectorWidth) : 8;
-      bool nchw = k.task.effectiveLayout().rfind("nchw", 0) == 0;
-      int64_t innermost = nchw ? k.task.dim("w") + k.task.pad[1] + k.task.pad[3]
-                               : k.task.dim("c");
+        f.compute_root();
       if (innermost >= vw)
-        k.padded.vectorize(first, vw, TailStrategy::GuardWithIf);
+        f.vectorize(f.args().front(), vw, TailStrategy::GuardWithIf);
+    };
+    if (k.padded.defined() && (s.packing == "inputs" || s.packing == "both")) {
+      bool nchw = k.task.effectiveLayout().rfind("nchw", 0) == 0;
+      place(k.padded, nchw ? k.task.dim("w") + k.task.pad[1] + k.task.pad[3]
+                           : k.task.dim("c"));
+    }
+    if (s.packing == "weights" || s.packing == "both") {
+      // A copy of the weights the cache tile reads, contiguous and aligned.
+      auto arrays = kernelArrays(k.task);
+      place(k.inputs[1].in(), arrays[1].shape.back());
     }
     return Status();
   } catch (const Halide::Error &e) {

@@ -22,8 +22,9 @@
 //                   sums are computed in parallel (rfactor), then added.
 //   unroll[r]       the reduction loop r is split by the factor and unrolled.
 //   packing         "inputs": the padded input is computed into a buffer
-//                   instead of inline bounds checks: once per call
-//                   (pack_at root) or per cache tile (pack_at outer).
+//                   instead of inline bounds checks; "weights": the weights
+//                   are copied into a contiguous buffer; "both". Once per
+//                   call (pack_at root) or per cache tile (pack_at outer).
 // A schedule the realizer cannot apply to the kernel (unknown loop, vector
 // width not dividing the register tile, ...) is rejected before compiling.
 #ifndef TESSEL_KERNELS_REALIZER_H

@@ -38,6 +38,7 @@ SearchSpace::SearchSpace(const TaskSignature &task, const TargetPreset &target)
   windowed_ = task.family != OpFamily::Matmul &&
               task.family != OpFamily::BatchMatmul;
   padded_ = windowed_ && task.pad != std::array<int64_t, 4>{0, 0, 0, 0};
+  weighted_ = task.family != OpFamily::PoolMax && task.family != OpFamily::PoolAvg;
 }
 
 void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
@@ -110,7 +111,9 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
     s.epilogueAt = coin(rng, 0.7) ? "inner" : coin(rng, 0.7) ? "outer" : "root";
     break;
   case Packing:
-    s.packing = padded_ && coin(rng) ? "inputs" : "none";
+    s.packing = pick(std::vector<std::string>{"none", "none", "inputs",
+                                              "weights", "both"},
+                     rng);
     s.packAt = coin(rng) ? "root" : "outer";
     break;
   case RedBlock: {
@@ -236,8 +239,13 @@ Schedule SearchSpace::repair(Schedule s) const {
     it = isRed(it->first) ? std::next(it) : s.unroll.erase(it);
   if (s.epilogueAt != "outer" && s.epilogueAt != "root")
     s.epilogueAt = "inner";
-  if (s.packing != "inputs" || !padded_)
-    s.packing = "none";
+  // Packing only of what the kernel has: a padded input, weights.
+  bool inputs = (s.packing == "inputs" || s.packing == "both") && padded_;
+  bool weights = (s.packing == "weights" || s.packing == "both") && weighted_;
+  s.packing = inputs && weights ? "both"
+              : inputs          ? "inputs"
+              : weights         ? "weights"
+                                : "none";
   if (s.packing == "none" || s.packAt != "outer")
     s.packAt = "root";
   const std::string &vd = loops_.vectorDim;

@@ -13,8 +13,8 @@
 //   unroll          reduction loops: kh/kw fully or not; k/c by 1, 2, 4, 8
 //   epilogue_at     inner (accumulator in registers) or outer (per cache
 //                   tile, with the main reduction loop blocked by 32-512)
-//   packing         windowed families: padded input inline, or computed into a
-//                   buffer once per call or per cache tile
+//   packing         padded input and/or weights inline or copied into a
+//                   buffer, once per call or per cache tile
 //   reduction split the k (or c) loop cut into 2, 4 or 8 chunks summed in
 //                   parallel (rfactor), for outputs too small to parallelize
 // Every schedule sample(), mutate() and crossover() return has been through
@@ -65,6 +65,7 @@ private:
   int registerBudget_ = 28;
   bool windowed_ = false;
   bool padded_ = false; ///< windowed with padding: input packing is a knob
+  bool weighted_ = false; ///< has weights: weight packing is a knob
 };
 
 } // namespace tessel

@@ -3,11 +3,16 @@
 #ifndef TESSEL_TOOLS_COMMANDS_H
 #define TESSEL_TOOLS_COMMANDS_H
 
+#include <string>
+
 namespace CLI {
 class App;
 }
 
 namespace tessel {
+
+/// Prints "tessel: error: MESSAGE" on stderr; returns the exit status 1.
+int fail(const std::string &message);
 
 /// `tessel db init|stats|list|show|best|merge|export|import`
 void addDbCommand(CLI::App &app, int &exitCode);

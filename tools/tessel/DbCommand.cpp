@@ -30,11 +30,6 @@ struct DbOptions {
   int top = 10;
 };
 
-int fail(const std::string &message) {
-  std::cerr << "tessel: error: " << message << "\n";
-  return 1;
-}
-
 json optionalJson(const std::optional<double> &v) {
   return v ? json(*v) : json(nullptr);
 }

@@ -26,11 +26,6 @@ struct TuneCommandOptions {
   std::string commandLine;
 };
 
-int fail(const std::string &message) {
-  std::cerr << "tessel: error: " << message << "\n";
-  return 1;
-}
-
 /// "90", "90s", "10m", "1h30m" -> seconds; nullopt if malformed.
 std::optional<double> parseDuration(const std::string &text) {
   std::regex part("([0-9]+(?:\\.[0-9]+)?)([smh]?)");

@@ -7,6 +7,13 @@
 #include <exception>
 #include <iostream>
 
+namespace tessel {
+int fail(const std::string &message) {
+  std::cerr << "tessel: error: " << message << "\n";
+  return 1;
+}
+} // namespace tessel
+
 int main(int argc, char **argv) {
   CLI::App app{"tessel: schedule databases, tuning and kernel libraries for "
                "ML inference on CPUs"};
