@@ -90,15 +90,16 @@ template <typename Fn> double bestGflops(Fn fn, int lanes) {
 
 } // namespace
 
-double measureFmaPeakGflops() {
+double measureFmaPeakGflops(int maxVectorBits) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f"))
+  if (maxVectorBits >= 512 && __builtin_cpu_supports("avx512f"))
     return bestGflops(fma512, 16);
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return bestGflops(fma256, 8);
   return 0;
 #elif defined(__aarch64__)
+  (void)maxVectorBits;
   return bestGflops(fma128, 4);
 #else
   return 0;

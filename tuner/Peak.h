@@ -6,8 +6,10 @@
 namespace tessel {
 
 /// Measured fp32 FMA peak of one core in GFLOP/s (the best of 8 runs of
-/// ~15 ms). 0 if the architecture has no measuring loop.
-double measureFmaPeakGflops();
+/// ~15 ms) with vectors of at most `maxVectorBits` (the target's width: an
+/// AVX2 target on an AVX-512 machine is held to AVX2's peak). 0 if the
+/// architecture has no measuring loop.
+double measureFmaPeakGflops(int maxVectorBits = 512);
 
 } // namespace tessel
 

@@ -67,8 +67,9 @@ TuneSession::TuneSession(Database &db, TargetPreset target, TuneOptions options,
       command_(std::move(command)), log_(log) {
   machine_ = detectHostMachine();
   machine_.versions["halide"] = halideVersion();
-  double perCore = options_.peakGflopsPerCore > 0 ? options_.peakGflopsPerCore
-                                                  : measureFmaPeakGflops();
+  double perCore = options_.peakGflopsPerCore > 0
+                       ? options_.peakGflopsPerCore
+                       : measureFmaPeakGflops(target_.vectorBits);
   peak_ = perCore * options_.threads;
   options_.measure.threads = options_.threads;
   options_.measure.cancel = &interrupted;
@@ -141,7 +142,8 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   SearchSpace space(task, target_);
   // The task's own stream of the session seed: the same on every machine.
   EvolutionarySearch search(
-      space, options_.seed ^ std::stoull(task.hash().substr(0, 16), nullptr, 16));
+      space, options_.seed ^ std::stoull(task.hash().substr(0, 16), nullptr, 16),
+      SearchOptions(), options_.costModel);
 
   // What this machine already measured with this thread count: records
   // merged from other machines describe those machines, not this one.

@@ -22,6 +22,7 @@
 #include "db/TasksFile.h"
 #include "db/Target.h"
 #include "tuner/Measure.h"
+#include "tuner/Search.h"
 
 #include <optional>
 #include <ostream>
@@ -39,6 +40,8 @@ struct TuneOptions {
   bool autoschedulers = true; ///< measure Adams2019 and Mullapudi2016 seeds
   MeasureOptions measure;
   double peakGflopsPerCore = 0; ///< for "% of peak"; measured when 0
+  /// Ranks proposals when set (the seam for a learned model); not owned.
+  CostModel *costModel = nullptr;
 };
 
 /// What one task's tuning achieved (including earlier sessions' records).

@@ -150,3 +150,47 @@ TEST(Search, NeverProposesWhatItHasSeen) {
   std::set<std::string> unique(seq.begin(), seq.end());
   EXPECT_EQ(unique.size(), seq.size());
 }
+
+namespace {
+
+/// A cost model that prefers small register tiles and counts its calls.
+class CountingModel : public CostModel {
+public:
+  int predictions = 0, observations = 0;
+  double predict(const TaskSignature &, const Schedule &s) override {
+    ++predictions;
+    double tiles = 1;
+    for (const auto &[d, r] : s.tileInner)
+      tiles *= static_cast<double>(r);
+    return tiles;
+  }
+  void observe(const TaskSignature &, const Schedule &,
+               std::optional<double>) override {
+    ++observations;
+  }
+};
+
+} // namespace
+
+TEST(Search, CostModelRanksProposalsAndLearnsFromObservations) {
+  TaskSignature task = sig("matmul m=256 n=256 k=256");
+  SearchSpace space(task, host());
+  CountingModel model;
+  EvolutionarySearch withModel(space, 9, SearchOptions(), &model);
+  EvolutionarySearch without(space, 9);
+  auto ranked = withModel.propose(8);
+  auto plain = without.propose(8);
+  ASSERT_EQ(ranked.size(), 8u);
+  // The model saw a pool of poolFactor x 8 proposals and kept the 8 it likes
+  // best, so their mean predicted cost is no worse than the unranked batch.
+  EXPECT_EQ(model.predictions, 8 * SearchOptions().poolFactor);
+  double rankedCost = 0, plainCost = 0;
+  for (const auto &[s, source] : ranked)
+    rankedCost += model.predict(task, s);
+  for (const auto &[s, source] : plain)
+    plainCost += model.predict(task, s);
+  EXPECT_LE(rankedCost, plainCost);
+  for (const auto &[s, source] : ranked)
+    withModel.observe(s, fakeSeconds(s));
+  EXPECT_EQ(model.observations, 8);
+}
