@@ -372,10 +372,30 @@ Status checkElementTypes(const TaskSignature &t) {
     return makeError("integer kernels give i32, u8 or s8 results");
   if (out != "i32" && !hasRequant)
     return makeError("a u8 or s8 result needs requant:SCALE:ZP");
+  // The i32 accumulator must not wrap: each product is at most 255 * 255.
+  double reduction = static_cast<double>(
+      t.family == OpFamily::Conv2d ? t.dim("c") * t.dim("kh") * t.dim("kw")
+      : t.family == OpFamily::DepthwiseConv2d ? t.dim("kh") * t.dim("kw")
+                                              : t.dim("k"));
+  if (reduction * 255.0 * 255.0 > 2147483647.0)
+    return makeError("a reduction of " + std::to_string(int64_t(reduction)) +
+                     " u8/s8 products can overflow the i32 accumulator");
+  // Integer bounds must be whole numbers within the type they apply to.
+  auto integerIn = [](const std::string &text, double lo, double hi) {
+    char *end = nullptr;
+    long long v = std::strtoll(text.c_str(), &end, 10);
+    return !text.empty() && end == text.c_str() + text.size() && v >= lo &&
+           v <= hi;
+  };
+  double outLo = out == "u8" ? 0 : out == "s8" ? -128 : -2147483648.0;
+  double outHi = out == "u8" ? 255 : out == "s8" ? 127 : 2147483647.0;
   bool afterRequant = false;
   for (const auto &e : t.epilogue) {
     if (e.rfind("requant:", 0) == 0) {
       afterRequant = true;
+      std::string zp = e.substr(e.find(':', 8) + 1);
+      if (!integerIn(zp, outLo, outHi))
+        return makeError("requant zero point " + zp + " is outside " + out);
       continue;
     }
     bool ok = afterRequant ? e.rfind("clamp:", 0) == 0
@@ -386,12 +406,13 @@ Status checkElementTypes(const TaskSignature &t) {
                                      : "on an integer accumulator (bias, relu, "
                                        "clamp)"));
     if (e.rfind("clamp:", 0) == 0) {
-      // Integer clamps need integer bounds.
       size_t c = e.find(':', 6);
       std::string lo = e.substr(6, c - 6), hi = e.substr(c + 1);
-      if (lo.find_first_of(".eE") != std::string::npos ||
-          hi.find_first_of(".eE") != std::string::npos)
-        return makeError("integer clamp bounds must be integers");
+      double tlo = afterRequant ? outLo : -2147483648.0;
+      double thi = afterRequant ? outHi : 2147483647.0;
+      if (!integerIn(lo, tlo, thi) || !integerIn(hi, tlo, thi))
+        return makeError("integer clamp bounds must be integers within " +
+                         std::string(afterRequant ? out : "i32"));
     }
   }
   return Status();

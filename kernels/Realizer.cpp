@@ -113,9 +113,10 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
       return makeError("reduction_split needs a k or c reduction loop");
     if (s.reductionSplit > k.extent(r))
       return makeError("reduction_split exceeds the extent of `" + r + "`");
-    if (s.tileOuter.count(r))
-      return makeError("reduction_split and blocking of `" + r +
-                       "` do not combine");
+    for (const auto &d : k.redNames)
+      if (s.tileOuter.count(d))
+        return makeError("reduction_split and blocking of `" + d +
+                         "` do not combine");
   }
   for (const auto &[d, v] : s.tileOuter)
     if (red.count(d) && s.epilogueAt == "inner")
@@ -175,7 +176,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     for (const auto &d : k.pureNames)
       if (d != vd && tileOf(s.tileInner, d, 1) > 1)
         out.unroll(iiVar[d]);
-    // Parallel: fuse the listed outermost cache-tile loops.
+    // Parallel: the listed outermost cache-tile loops.
     std::vector<Var> par;
     for (const auto &d : s.parallel)
       par.push_back(outerVar[d]);
@@ -254,7 +255,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     if (s.epilogueAt == "inner") {
       acc.compute_at(out, registerLevel);
       if (!vd.empty())
-        updLoops.push_back(k.pure[std::find(k.pureNames.begin(), k.pureNames.end(), vd) - k.pureNames.begin()]);
+        updLoops.push_back(k.pure[vdIndex]);
       for (size_t i = 0; i < k.pure.size(); ++i)
         if (k.pureNames[i] != vd)
           updLoops.push_back(k.pure[i]);
@@ -285,8 +286,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       else
         acc.compute_root();
       if (!vd.empty())
-        acc.vectorize(k.pure[std::find(k.pureNames.begin(), k.pureNames.end(), vd) - k.pureNames.begin()],
-                      static_cast<int>(s.vectorWidth));
+        acc.vectorize(k.pure[vdIndex], static_cast<int>(s.vectorWidth));
       std::vector<VarOrRVar> inner, mid, redInner, redOuter;
       for (size_t i = 0; i < k.pure.size(); ++i) {
         const std::string &d = k.pureNames[i];

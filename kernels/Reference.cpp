@@ -11,13 +11,11 @@ namespace tessel {
 
 namespace {
 
-/// Range of an integer element type.
+/// Range of an 8-bit element type (u8 or s8).
 std::pair<double, double> rangeOf(const std::string &type) {
   if (type == "u8")
     return {0, 255};
-  if (type == "s8")
-    return {-128, 127};
-  return {-2147483648.0, 2147483647.0};
+  return {-128, 127};
 }
 
 double epilogue(const TaskSignature &t, double v, const double *bias,
@@ -130,7 +128,12 @@ Status computeReference(const TaskSignature &t,
         for (int64_t oy = 0; oy < OH; ++oy)
           for (int64_t ox = 0; ox < OW; ++ox) {
             bool isMax = t.family == OpFamily::PoolMax;
-            double s = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+            // Max pooling starts from, and pads with, the lowest value:
+            // -inf, or the integer type's minimum (as the kernel does).
+            double lowest = t.inType == "f32"
+                                ? -std::numeric_limits<double>::infinity()
+                                : rangeOf(t.inType).first;
+            double s = isMax ? lowest : 0.0;
             for (int64_t ky = 0; ky < KH; ++ky)
               for (int64_t kx = 0; kx < KW; ++kx) {
                 int64_t y = oy * t.stride[0] + ky * t.dilation[0] - t.pad[0];
@@ -145,8 +148,7 @@ Status computeReference(const TaskSignature &t,
                   if (inside)
                     s += (inAt(n, f, y, x) - izp) * (wAt(f, f, ky, kx) - wzp);
                 } else if (isMax) {
-                  s = std::max(s, inside ? inAt(n, f, y, x)
-                                         : -std::numeric_limits<double>::infinity());
+                  s = std::max(s, inside ? inAt(n, f, y, x) : lowest);
                 } else if (inside) {
                   s += inAt(n, f, y, x);
                 }

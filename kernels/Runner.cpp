@@ -75,8 +75,8 @@ void KernelArrays::poisonOutput() {
     float *p = reinterpret_cast<float *>(b.data());
     std::fill(p, p + s.elements(), std::numeric_limits<float>::quiet_NaN());
   } else {
-    // 0xA5 bytes: an unlikely result in every integer type; a skipped
-    // element shows as a (probably large) error.
+    // 0xA5 bytes: a skipped element shows as an error unless the right
+    // result happens to be that very value (165 in u8, -91 in s8).
     std::fill(b.begin(), b.end(), uint8_t(0xA5));
   }
 }

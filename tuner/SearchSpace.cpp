@@ -146,6 +146,7 @@ void SearchSpace::copyKnob(Schedule &to, const Schedule &from, Knob knob) const 
   switch (knob) {
   case Inner:
     to.tileInner = from.tileInner;
+    to.vectorWidth = from.vectorWidth;
     break;
   case Outer:
     for (const auto &d : loops_.pure) {
@@ -246,8 +247,6 @@ Schedule SearchSpace::repair(Schedule s) const {
               : inputs          ? "inputs"
               : weights         ? "weights"
                                 : "none";
-  if (s.packing == "none" || s.packAt != "outer")
-    s.packAt = "root";
   const std::string &vd = loops_.vectorDim;
   // Vector width: the natural one or twice it (within the extent).
   int64_t width = lanes_;
@@ -315,7 +314,7 @@ Schedule SearchSpace::repair(Schedule s) const {
     s.reductionSplit = 1;
   if (s.reductionSplit > 1)
     s.tileOuter.erase(mainRed);
-  // Reduction blocking only with the accumulator per cache tile.
+  // Reduction blocking only with the accumulator outside registers.
   for (const auto &r : loops_.reduction)
     if (s.tileOuter.count(r) &&
         (s.epilogueAt == "inner" || s.tileOuter.at(r) >= loops_.extent(r)))
@@ -344,6 +343,19 @@ Schedule SearchSpace::repair(Schedule s) const {
   }
   for (auto it = s.unroll.begin(); it != s.unroll.end();)
     it = it->second <= 1 ? s.unroll.erase(it) : std::next(it);
+  // Per-tile packing only where the realizer can do it (a cache tile exists
+  // and the accumulator is not a pass of its own); weights are only worth
+  // copying per tile (a whole copy is the same dense array again).
+  bool anyTile = false;
+  for (const auto &d : loops_.pure)
+    anyTile = anyTile || s.tileOuter.count(d);
+  if (s.packing == "none" || s.packAt != "outer" || !anyTile ||
+      s.epilogueAt == "root")
+    s.packAt = "root";
+  if (s.packAt == "root" && s.packing == "weights")
+    s.packing = "none";
+  if (s.packAt == "root" && s.packing == "both")
+    s.packing = "inputs";
   return s;
 }
 

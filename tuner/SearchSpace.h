@@ -9,10 +9,11 @@
 //   cache tile      tile_outer per output loop: a power-of-two multiple of the
 //                   register tile, or the whole extent
 //   loop order      any permutation of the output loops
-//   parallel        none, the outermost loop, or the two outermost fused
+//   parallel        none, the outermost loop, or the two outermost
 //   unroll          reduction loops: kh/kw fully or not; k/c by 1, 2, 4, 8
-//   epilogue_at     inner (accumulator in registers) or outer (per cache
-//                   tile, with the main reduction loop blocked by 32-512)
+//   epilogue_at     inner (accumulator in registers), outer (per cache tile)
+//                   or root (a pass of its own); outer and root may block the
+//                   main reduction loop by 32-512
 //   packing         padded input and/or weights inline or copied into a
 //                   buffer, once per call or per cache tile
 //   reduction split the k (or c) loop cut into 2, 4 or 8 chunks summed in

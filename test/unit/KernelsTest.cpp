@@ -189,6 +189,11 @@ TEST(Kernels, Int8) {
                         "pad=1,1,1,1 in=s8");
   expectHeuristicAgrees("pool_max n=1 h=6 w=7 c=3 kh=2 kw=2 stride=2,2 "
                         "layout=nchw in=u8");
+  // Windows wholly in the padding give the type's minimum, as the reference.
+  expectHeuristicAgrees("pool_max n=1 h=3 w=3 c=20 kh=2 kw=2 pad=2,2,2,2 in=s8");
+  // Clamp bounds at the edges of the output type.
+  expectHeuristicAgrees("matmul m=4 n=20 k=9 in=u8 wt=s8 out=u8 "
+                        "epilogue=requant:0.01:255+clamp:0:255");
 }
 
 TEST(Kernels, Int8SampledSchedulesAgree) {
@@ -214,6 +219,12 @@ TEST(Kernels, UnsupportedElementTypesAreRefusedWithAReason) {
       {"pool_avg n=1 h=4 w=4 c=2 kh=2 kw=2 in=u8", "average pooling"},
       {"matmul m=2 n=2 k=2 in=bf16", "no kernel yet"},
       {"matmul m=2 n=2 k=2 epilogue=requant:0.5:0", "integer kernel"},
+      {"matmul m=2 n=2 k=2 in=u8 epilogue=requant:0.5:0+clamp:-10:300",
+       "within u8"},
+      {"matmul m=2 n=2 k=2 in=u8 out=i32 epilogue=clamp:0:inf", "within i32"},
+      {"matmul m=2 n=2 k=2 in=u8 epilogue=requant:0.5:99999999999",
+       "outside u8"},
+      {"matmul m=2 n=2 k=40000 in=u8 out=i32", "overflow the i32"},
   };
   for (const auto &c : cases) {
     auto task = TaskSignature::parse(c.sig);
