@@ -25,15 +25,7 @@ namespace {
 template <typename Fn>
 Status forEach(sql::Connection &c, const char *sqlText, Fn fn) {
   sql::Statement st(c, sqlText);
-  while (true) {
-    auto row = st.step();
-    if (!row)
-      return makeError(row.message());
-    if (!*row)
-      return Status();
-    if (Status s = fn(st); !s)
-      return s;
-  }
+  return sql::forEachRow(st, fn);
 }
 
 json optionalNumber(const sql::Statement &st, int i) {

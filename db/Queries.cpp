@@ -56,16 +56,7 @@ MeasurementRow readRow(const sql::Statement &st, int base = 0) {
   return r;
 }
 
-template <typename Fn> Status forEachRow(sql::Statement &st, Fn fn) {
-  while (true) {
-    auto row = st.step();
-    if (!row)
-      return makeError(row.message());
-    if (!*row)
-      return Status();
-    fn(st);
-  }
-}
+using sql::forEachRow;
 
 /// Every row of `st` (which selects kRowColumns) as a MeasurementRow.
 Result<std::vector<MeasurementRow>> collectRows(Database &db,

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -92,6 +93,23 @@ private:
   Status prepared_;
   Status bindError_;
 };
+
+/// Steps `st` through every row, calling `fn(st)` on each; `fn` returns
+/// void, or a Status whose failure stops the walk and is returned.
+template <typename Fn> Status forEachRow(Statement &st, Fn fn) {
+  while (true) {
+    auto row = st.step();
+    if (!row)
+      return makeError(row.message());
+    if (!*row)
+      return Status();
+    if constexpr (std::is_same_v<decltype(fn(st)), void>) {
+      fn(st);
+    } else if (Status s = fn(st); !s) {
+      return s;
+    }
+  }
+}
 
 /// A write transaction (BEGIN IMMEDIATE): rolls back on destruction unless
 /// commit() succeeded. IMMEDIATE takes the write lock up front, so two writers

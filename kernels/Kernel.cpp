@@ -26,13 +26,6 @@ Halide::Type halideType(const std::string &type) {
   return Float(32);
 }
 
-int64_t Kernel::extent(const std::string &loop) const {
-  for (const auto &[name, e] : extents)
-    if (name == loop)
-      return e;
-  return -1;
-}
-
 bool hasHalideKernel(OpFamily f) {
   return f != OpFamily::Elementwise && f != OpFamily::Reduction;
 }
@@ -221,11 +214,9 @@ void defineMatmul(Kernel &k) {
   RVar kk = k.red.x;
   ImageParam &A = k.inputs[0], &B = k.inputs[1];
   k.pure = {n, m};
-  k.pureNames = {"n", "m"};
   Expr a, w;
   if (batch) {
     k.pure.push_back(b);
-    k.pureNames.push_back("b");
     a = A(kk, m, b);
     w = nt ? B(kk, n, b) : B(n, kk, b);
   } else {
@@ -236,10 +227,6 @@ void defineMatmul(Kernel &k) {
   std::vector<Expr> args(k.pure.begin(), k.pure.end());
   k.acc(k.pure) = zeroOf(t);
   k.acc(args) += prod;
-  k.redNames = {"k"};
-  k.extents = {{"n", t.dim("n")}, {"m", t.dim("m")}, {"k", t.dim("k")}};
-  if (batch)
-    k.extents.push_back({"b", t.dim("b")});
   k.channelDim = 0;
 }
 
@@ -285,7 +272,6 @@ void defineWindowed(Kernel &k) {
     std::string layout = t.effectiveLayout();
     k.red = RDom({{0, C}, {0, KW}, {0, KH}}, "r");
     RVar rc = k.red[0], rkw = k.red[1], rkh = k.red[2];
-    k.redNames = {"c", "kw", "kh"};
     ImageParam &Wt = k.inputs[1];
     Expr w = layout == "nchw_fchw"   ? Wt(rkw, rkh, rc, f)
              : layout == "nhwc_fhwc" ? Wt(rc, rkw, rkh, f)
@@ -293,30 +279,23 @@ void defineWindowed(Kernel &k) {
     Expr v = product(t, in(rc, ox * sw + rkw * dw, oy * sh + rkh * dh, n), w);
     if (nchw) {
       k.pure = {ox, oy, f, n};
-      k.pureNames = {"ow", "oh", "f", "n"};
       k.channelDim = 2;
     } else {
       k.pure = {f, ox, oy, n};
-      k.pureNames = {"f", "ow", "oh", "n"};
       k.channelDim = 0;
     }
     k.acc(k.pure) = zeroOf(t);
     k.acc(std::vector<Expr>(k.pure.begin(), k.pure.end())) += v;
-    k.extents = {{"f", t.dim("f")}, {"ow", o[1]}, {"oh", o[0]}, {"n", N},
-                 {"c", C},          {"kw", KW},   {"kh", KH}};
     return;
   }
   // depthwise and pools: one channel at a time.
   k.red = RDom({{0, KW}, {0, KH}}, "r");
   RVar rkw = k.red[0], rkh = k.red[1];
-  k.redNames = {"kw", "kh"};
   if (nchw) {
     k.pure = {ox, oy, c, n};
-    k.pureNames = {"ow", "oh", "c", "n"};
     k.channelDim = 2;
   } else {
     k.pure = {c, ox, oy, n};
-    k.pureNames = {"c", "ow", "oh", "n"};
     k.channelDim = 0;
   }
   Expr v = in(c, ox * sw + rkw * dw, oy * sh + rkh * dh, n);
@@ -334,8 +313,6 @@ void defineWindowed(Kernel &k) {
     k.acc(k.pure) = 0.0f;
     k.acc(args) += v;
   }
-  k.extents = {{"c", C}, {"ow", o[1]}, {"oh", o[0]}, {"n", N},
-               {"kw", KW}, {"kh", KH}};
 }
 
 /// Which element types and epilogues a kernel supports (see Kernel.h).
@@ -446,6 +423,14 @@ Result<Kernel> defineKernel(const TaskSignature &task) {
       defineMatmul(k);
     else
       defineWindowed(k);
+    // The loops schedules name are describeLoops()'s; the Vars must match.
+    k.loops = describeLoops(task);
+    bool sameLoops = k.loops.pure.size() == k.pure.size();
+    for (size_t i = 0; sameLoops && i < k.pure.size(); ++i)
+      sameLoops = k.pure[i].name() == k.loops.pure[i];
+    if (!sameLoops || k.loops.reduction.size() != static_cast<size_t>(k.red.dimensions()))
+      return makeError("internal error: the loops of `" + task.canonical() +
+                       "` differ from describeLoops()");
     std::vector<Expr> args(k.pure.begin(), k.pure.end());
     Expr v = k.acc(args);
     if (task.family == OpFamily::PoolAvg)

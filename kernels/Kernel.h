@@ -34,6 +34,7 @@
 
 #include "db/Signature.h"
 #include "db/Status.h"
+#include "kernels/Loops.h"
 
 #include <Halide.h>
 #include <string>
@@ -69,18 +70,15 @@ struct Kernel {
   Halide::Func acc;    ///< pure init + one reduction update
   Halide::Func output; ///< epilogue(acc)
   Halide::Func padded; ///< the padded input (windowed families), else undefined
-  /// Pure loop variables of acc/output, innermost first, and their names.
+  /// Loop names and extents (describeLoops(task)); `pure` and `red` below
+  /// follow the same order.
+  LoopNest loops;
+  /// Pure loop variables of acc/output, innermost first.
   std::vector<Halide::Var> pure;
-  std::vector<std::string> pureNames;
-  /// Reduction domain of acc's update, innermost first, and its names.
+  /// Reduction domain of acc's update, innermost first.
   Halide::RDom red;
-  std::vector<std::string> redNames;
-  /// Extent of every named loop (pure and reduction).
-  std::vector<std::pair<std::string, int64_t>> extents;
   /// Index of the pure dimension that is the output channel (bias axis).
   int channelDim = 0;
-
-  int64_t extent(const std::string &loop) const;
 };
 
 /// Defines the algorithm of `task`. Fails for families without a Halide

@@ -13,6 +13,13 @@ int64_t LoopNest::extent(const std::string &loop) const {
   return -1;
 }
 
+std::string mainReduction(const LoopNest &loops) {
+  for (const auto &r : loops.reduction)
+    if (r == "k" || r == "c")
+      return r;
+  return "";
+}
+
 LoopNest describeLoops(const TaskSignature &t) {
   LoopNest l;
   auto d = [&](const char *n) { return t.dim(n); };

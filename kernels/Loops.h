@@ -28,6 +28,10 @@ struct LoopNest {
 /// The loop nest of a task with a Halide kernel (see Kernel.h for the names).
 LoopNest describeLoops(const TaskSignature &task);
 
+/// The reduction loop worth blocking or splitting: k, or c for conv2d; empty
+/// when there is none (depthwise, pools).
+std::string mainReduction(const LoopNest &loops);
+
 } // namespace tessel
 
 #endif // TESSEL_KERNELS_LOOPS_H

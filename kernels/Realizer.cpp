@@ -21,7 +21,7 @@ bool contains(const std::vector<std::string> &v, const std::string &x) {
 std::vector<std::string> outerOrder(const Kernel &k, const Schedule &s) {
   if (!s.order.empty())
     return s.order;
-  std::vector<std::string> o(k.pureNames.rbegin(), k.pureNames.rend());
+  std::vector<std::string> o(k.loops.pure.rbegin(), k.loops.pure.rend());
   return o;
 }
 
@@ -29,14 +29,6 @@ std::vector<std::string> outerOrder(const Kernel &k, const Schedule &s) {
 bool hasWeights(const Kernel &k) {
   auto arrays = kernelArrays(k.task);
   return arrays.size() > 2 && arrays[1].name == "weights";
-}
-
-/// The reduction loop that reduction_split divides: k, or c for conv2d.
-std::string mainReductionLoop(const Kernel &k) {
-  for (const auto &r : k.redNames)
-    if (r == "k" || r == "c")
-      return r;
-  return "";
 }
 
 int64_t tileOf(const std::map<std::string, int64_t> &m, const std::string &d,
@@ -51,8 +43,8 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
   if (s.kind != "loopnest")
     return makeError("schedule kind `" + s.kind +
                      "` is not a loop nest the realizer can apply");
-  std::set<std::string> pure(k.pureNames.begin(), k.pureNames.end());
-  std::set<std::string> red(k.redNames.begin(), k.redNames.end());
+  std::set<std::string> pure(k.loops.pure.begin(), k.loops.pure.end());
+  std::set<std::string> red(k.loops.reduction.begin(), k.loops.reduction.end());
   auto known = [&](const std::string &d) { return pure.count(d) || red.count(d); };
   for (const auto &[d, v] : s.tileOuter)
     if (!known(d))
@@ -61,16 +53,16 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
     if (!pure.count(d))
       return makeError("tile_inner names `" + d +
                        "`, which is not an output loop of this kernel");
-    if (v > k.extent(d))
+    if (v > k.loops.extent(d))
       return makeError("tile_inner[" + d + "] = " + std::to_string(v) +
-                       " exceeds the loop extent " + std::to_string(k.extent(d)));
+                       " exceeds the loop extent " + std::to_string(k.loops.extent(d)));
     if (s.tileOuter.count(d) && s.tileOuter.at(d) < v)
       return makeError("tile_outer[" + d + "] is smaller than tile_inner[" + d + "]");
   }
   for (const auto &[d, v] : s.tileOuter)
-    if (v > k.extent(d))
+    if (v > k.loops.extent(d))
       return makeError("tile_outer[" + d + "] = " + std::to_string(v) +
-                       " exceeds the loop extent " + std::to_string(k.extent(d)));
+                       " exceeds the loop extent " + std::to_string(k.loops.extent(d)));
   for (const auto &[d, v] : s.unroll)
     if (!red.count(d))
       return makeError("unroll names `" + d + "`; only reduction loops are "
@@ -96,7 +88,7 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
     if (i >= order.size() || s.parallel[i] != order[i])
       return makeError("parallel loops must be the outermost loops of `order`");
     if (!s.tileOuter.count(s.parallel[i]) ||
-        s.tileOuter.at(s.parallel[i]) >= k.extent(s.parallel[i]))
+        s.tileOuter.at(s.parallel[i]) >= k.loops.extent(s.parallel[i]))
       return makeError("parallel loop `" + s.parallel[i] +
                        "` needs a tile_outer smaller than its extent (the "
                        "cache-tile loops are what run in parallel)");
@@ -108,12 +100,12 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
   if (packWeights && !hasWeights(k))
     return makeError("packing weights needs a kernel with weights");
   if (s.reductionSplit != 1) {
-    std::string r = mainReductionLoop(k);
+    std::string r = mainReduction(k.loops);
     if (r.empty())
       return makeError("reduction_split needs a k or c reduction loop");
-    if (s.reductionSplit > k.extent(r))
+    if (s.reductionSplit > k.loops.extent(r))
       return makeError("reduction_split exceeds the extent of `" + r + "`");
-    for (const auto &d : k.redNames)
+    for (const auto &d : k.loops.reduction)
       if (s.tileOuter.count(d))
         return makeError("reduction_split and blocking of `" + d +
                          "` do not combine");
@@ -135,9 +127,9 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     std::map<std::string, bool> hasOuter;
     // Cache tiles and register tiles of the output.
     for (size_t i = 0; i < k.pure.size(); ++i) {
-      const std::string &d = k.pureNames[i];
+      const std::string &d = k.loops.pure[i];
       Var v = k.pure[i];
-      int64_t e = k.extent(d);
+      int64_t e = k.loops.extent(d);
       int64_t T = std::min(tileOf(s.tileOuter, d, e), e);
       int64_t R = std::min(tileOf(s.tileInner, d, 1), T);
       Var vo(d + "_o"), vt(d + "_t"), vio(d + "_io"), vii(d + "_ii");
@@ -159,7 +151,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     const std::string &vd = s.vectorDim;
     if (!vd.empty())
       loops.push_back(iiVar[vd]);
-    for (const auto &d : k.pureNames)
+    for (const auto &d : k.loops.pure)
       if (d != vd)
         loops.push_back(iiVar[d]);
     for (auto it = order.rbegin(); it != order.rend(); ++it)
@@ -173,7 +165,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       if (tileOf(s.tileInner, vd, 1) > s.vectorWidth)
         out.unroll(iiVar[vd]);
     }
-    for (const auto &d : k.pureNames)
+    for (const auto &d : k.loops.pure)
       if (d != vd && tileOf(s.tileInner, d, 1) > 1)
         out.unroll(iiVar[d]);
     // Parallel: the listed outermost cache-tile loops.
@@ -205,13 +197,13 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     std::vector<std::string> accRedNames;
     Func part;
     int vdIndex = static_cast<int>(
-        std::find(k.pureNames.begin(), k.pureNames.end(), vd) -
-        k.pureNames.begin());
+        std::find(k.loops.pure.begin(), k.loops.pure.end(), vd) -
+        k.loops.pure.begin());
     if (s.reductionSplit > 1) {
-      std::string main = mainReductionLoop(k);
-      size_t mi = std::find(k.redNames.begin(), k.redNames.end(), main) -
-                  k.redNames.begin();
-      int64_t e = k.extent(main);
+      std::string main = mainReduction(k.loops);
+      size_t mi = std::find(k.loops.reduction.begin(), k.loops.reduction.end(), main) -
+                  k.loops.reduction.begin();
+      int64_t e = k.loops.extent(main);
       int chunk = static_cast<int>((e + s.reductionSplit - 1) / s.reductionSplit);
       RVar ro(main + "_so"), ri(main + "_si");
       acc.update().split(k.red[static_cast<int>(mi)], ro, ri, chunk,
@@ -232,10 +224,10 @@ Status applySchedule(Kernel &k, const Schedule &s) {
         partLoops.push_back(k.pure[vdIndex]);
       }
       for (size_t i = 0; i < k.pure.size(); ++i)
-        if (k.pureNames[i] != vd)
+        if (k.loops.pure[i] != vd)
           partLoops.push_back(k.pure[i]);
       partLoops.push_back(ri);
-      for (size_t i = 0; i < k.redNames.size(); ++i)
+      for (size_t i = 0; i < k.loops.reduction.size(); ++i)
         if (i != mi)
           partLoops.push_back(RVar(k.red[static_cast<int>(i)]));
       partLoops.push_back(u);
@@ -245,9 +237,9 @@ Status applySchedule(Kernel &k, const Schedule &s) {
                                 static_cast<int>(s.vectorWidth),
                                 TailStrategy::GuardWithIf);
     } else {
-      for (size_t i = 0; i < k.redNames.size(); ++i) {
+      for (size_t i = 0; i < k.loops.reduction.size(); ++i) {
         accRed.push_back(k.red[static_cast<int>(i)]);
-        accRedNames.push_back(k.redNames[i]);
+        accRedNames.push_back(k.loops.reduction[i]);
       }
     }
     Stage upd = acc.update();
@@ -257,13 +249,13 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       if (!vd.empty())
         updLoops.push_back(k.pure[vdIndex]);
       for (size_t i = 0; i < k.pure.size(); ++i)
-        if (k.pureNames[i] != vd)
+        if (k.loops.pure[i] != vd)
           updLoops.push_back(k.pure[i]);
       for (const RVar &r : accRed)
         updLoops.push_back(r);
       upd.reorder(updLoops);
       for (size_t i = 0; i < k.pure.size(); ++i) {
-        const std::string &d = k.pureNames[i];
+        const std::string &d = k.loops.pure[i];
         int64_t R = tileOf(s.tileInner, d, 1);
         if (d == vd) {
           acc.vectorize(k.pure[i], static_cast<int>(s.vectorWidth));
@@ -289,13 +281,13 @@ Status applySchedule(Kernel &k, const Schedule &s) {
         acc.vectorize(k.pure[vdIndex], static_cast<int>(s.vectorWidth));
       std::vector<VarOrRVar> inner, mid, redInner, redOuter;
       for (size_t i = 0; i < k.pure.size(); ++i) {
-        const std::string &d = k.pureNames[i];
+        const std::string &d = k.loops.pure[i];
         int64_t R = tileOf(s.tileInner, d, 1);
         Var po(d + "_ro"), pi(d + "_ri");
         // The region acc is computed over: a cache tile, or everything.
-        int64_t T = perTile ? std::min(tileOf(s.tileOuter, d, k.extent(d)),
-                                       k.extent(d))
-                            : k.extent(d);
+        int64_t T = perTile ? std::min(tileOf(s.tileOuter, d, k.loops.extent(d)),
+                                       k.loops.extent(d))
+                            : k.loops.extent(d);
         TailStrategy tail = T % R == 0 ? TailStrategy::RoundUp
                                        : TailStrategy::GuardWithIf;
         upd.split(k.pure[i], po, pi, static_cast<int>(R), tail);
@@ -318,7 +310,7 @@ Status applySchedule(Kernel &k, const Schedule &s) {
       for (size_t i = 0; i < accRed.size(); ++i) {
         const std::string &d = accRedNames[i];
         RVar r = accRed[i];
-        if (s.tileOuter.count(d) && s.tileOuter.at(d) < k.extent(d)) {
+        if (s.tileOuter.count(d) && s.tileOuter.at(d) < k.loops.extent(d)) {
           RVar ro(d + "_ro"), ri(d + "_ri");
           upd.split(r, ro, ri, static_cast<int>(s.tileOuter.at(d)),
                     TailStrategy::GuardWithIf);
@@ -340,16 +332,16 @@ Status applySchedule(Kernel &k, const Schedule &s) {
     for (const auto &[d, factor] : s.unroll) {
       if (factor <= 1)
         continue;
-      size_t i = std::find(k.redNames.begin(), k.redNames.end(), d) - k.redNames.begin();
+      size_t i = std::find(k.loops.reduction.begin(), k.loops.reduction.end(), d) - k.loops.reduction.begin();
       if (s.epilogueAt != "inner" && s.tileOuter.count(d))
         continue; // blocked loops are not unrolled
       // With a reduction split, the reduction loops live in the partial sums
       // (the split main loop is not unrolled).
-      if (s.reductionSplit > 1 && d == mainReductionLoop(k))
+      if (s.reductionSplit > 1 && d == mainReduction(k.loops))
         continue;
       Stage target = s.reductionSplit > 1 ? part.update() : upd;
       RVar r = k.red[static_cast<int>(i)];
-      if (factor >= k.extent(d))
+      if (factor >= k.loops.extent(d))
         target.unroll(r);
       else
         target.unroll(r, static_cast<int>(factor), TailStrategy::GuardWithIf);

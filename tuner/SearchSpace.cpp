@@ -15,14 +15,6 @@ bool coin(Rng &rng, double p = 0.5) {
   return std::uniform_real_distribution<double>(0, 1)(rng) < p;
 }
 
-/// The main reduction loop: the one worth blocking (k, or c for conv).
-std::string mainReduction(const LoopNest &l) {
-  for (const auto &r : l.reduction)
-    if (r == "k" || r == "c")
-      return r;
-  return "";
-}
-
 } // namespace
 
 SearchSpace::SearchSpace(const TaskSignature &task, const TargetPreset &target)

@@ -118,18 +118,15 @@ int64_t rowsWithSource(Database &db, const std::string &source) {
 
 } // namespace
 
-TEST(Concurrency, FourProcessesWriteOneFile) {
-  TempDir dir;
-  const std::string path = dir.file("shared.db");
-  ASSERT_NE(openDb(path), nullptr); // created, then closed before forking
-
-  constexpr int kProcs = 4, kBatches = 500 / kBatch;
+/// Forks `procs` children, child p exiting with `body(p)`, and expects each
+/// to exit 0.
+template <typename Body> void runWriters(int procs, Body body) {
   std::vector<pid_t> pids;
-  for (int p = 0; p < kProcs; ++p) {
+  for (int p = 0; p < procs; ++p) {
     pid_t pid = fork();
     ASSERT_GE(pid, 0) << "fork failed";
     if (pid == 0)
-      _exit(writerChild(path, "p" + std::to_string(p), kBatches));
+      _exit(body(p));
     pids.push_back(pid);
   }
   for (pid_t pid : pids) {
@@ -138,6 +135,17 @@ TEST(Concurrency, FourProcessesWriteOneFile) {
     ASSERT_TRUE(WIFEXITED(status)) << "writer " << pid << " died";
     EXPECT_EQ(WEXITSTATUS(status), 0) << "writer " << pid << " failed";
   }
+}
+
+TEST(Concurrency, FourProcessesWriteOneFile) {
+  TempDir dir;
+  const std::string path = dir.file("shared.db");
+  ASSERT_NE(openDb(path), nullptr); // created, then closed before forking
+
+  constexpr int kProcs = 4, kBatches = 500 / kBatch;
+  runWriters(kProcs, [&](int p) {
+    return writerChild(path, "p" + std::to_string(p), kBatches);
+  });
 
   auto db = openDb(path, OpenMode::ReadWrite);
   ASSERT_NE(db, nullptr);
@@ -161,20 +169,9 @@ TEST(Concurrency, WritersThatReopenForEveryBatch) {
   const std::string path = dir.file("churn.db");
   ASSERT_NE(openDb(path), nullptr);
   constexpr int kProcs = 4, kBatches = 40;
-  std::vector<pid_t> pids;
-  for (int p = 0; p < kProcs; ++p) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0) << "fork failed";
-    if (pid == 0)
-      _exit(reopeningChild(path, "p" + std::to_string(p), kBatches));
-    pids.push_back(pid);
-  }
-  for (pid_t pid : pids) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status)) << "writer " << pid << " died";
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "writer " << pid << " failed";
-  }
+  runWriters(kProcs, [&](int p) {
+    return reopeningChild(path, "p" + std::to_string(p), kBatches);
+  });
   auto db = openDb(path, OpenMode::ReadWrite);
   ASSERT_NE(db, nullptr);
   EXPECT_EQ(integrityCheck(*db), "ok");
