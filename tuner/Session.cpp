@@ -89,9 +89,6 @@ Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
   sigaction(SIGINT, &sa, &old);
 
   // The time budget is split by each task's share of the model's work.
-  double totalWork = 0;
-  for (const auto &t : tasks.tasks)
-    totalWork += t.signature.flops() * static_cast<double>(t.count);
   std::vector<TaskSummary> summaries;
   double start = now();
   Status failure;
@@ -115,7 +112,6 @@ Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
       share = std::max(share, 0.1 / static_cast<double>(tasks.tasks.size() - i));
       deadline = now() + std::max(0.0, left * std::min(1.0, share));
     }
-    (void)totalWork;
     failure = tuneTask(summary, deadline, static_cast<int>(i),
                        static_cast<int>(tasks.tasks.size()));
     summaries.push_back(summary);
