@@ -1,10 +1,19 @@
-// Registration of tessel's passes. The passes themselves (task extraction,
-// schedule application, tiling from schedules, the tessel-compile pipeline)
-// are declared in passes/Passes.td as they are added, one file each.
+// Registration of tessel's passes (declared in Passes.td, one file each) and
+// of the tessel-compile pipeline.
 #include "passes/PassRegistry.h"
 
-namespace tessel {
+#include "passes/PassDetail.h"
+#include "passes/Pipeline.h"
 
-void registerTesselPasses() {}
+namespace tessel {
+namespace {
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+} // namespace
+
+void registerTesselPasses() {
+  registerTesselGenPasses();
+  registerCompilePipeline();
+}
 
 } // namespace tessel

@@ -1,0 +1,168 @@
+// tessel-apply-schedules: the schedule each tunable op will use, from the
+// database (tuned, or nearest task of the family) or the built-in heuristic.
+#define GEN_PASS_DEF_APPLYSCHEDULES
+#include "passes/PassDetail.h"
+#include "passes/TaskMatch.h"
+
+#include "db/Database.h"
+#include "db/Queries.h"
+#include "db/Schedule.h"
+#include "db/Target.h"
+#include "kernels/Heuristic.h"
+
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <limits>
+#include <map>
+
+using namespace mlir;
+
+namespace tessel {
+namespace {
+
+/// How far apart two tasks of one family are: the summed log-ratio of their
+/// dimensions, or infinity when they differ in anything but dimensions
+/// (layout, types, window, epilogue).
+double taskDistance(const TaskSignature &a, const TaskSignature &b) {
+  const double inf = std::numeric_limits<double>::infinity();
+  if (a.family != b.family || a.effectiveLayout() != b.effectiveLayout() ||
+      a.inType != b.inType || a.effectiveWeightType() != b.effectiveWeightType() ||
+      a.effectiveOutType() != b.effectiveOutType() || a.stride != b.stride ||
+      a.dilation != b.dilation || a.dims.size() != b.dims.size())
+    return inf;
+  double d = 0;
+  const auto &names = familyDims(a.family);
+  for (size_t i = 0; i < a.dims.size(); ++i) {
+    // A different filter window is a different loop nest.
+    if ((names[i] == "kh" || names[i] == "kw") && a.dims[i] != b.dims[i])
+      return inf;
+    d += std::fabs(std::log(double(a.dims[i]) / double(b.dims[i])));
+  }
+  if ((a.pad == std::array<int64_t, 4>{0, 0, 0, 0}) !=
+      (b.pad == std::array<int64_t, 4>{0, 0, 0, 0}))
+    d += 0.5;
+  if (a.epilogue != b.epilogue)
+    d += 0.1;
+  return d;
+}
+
+struct Choice {
+  std::string json, source, id;
+};
+
+struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
+  using ApplySchedulesBase::ApplySchedulesBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto preset = resolveTarget(target);
+    if (!preset) {
+      module.emitError() << "tessel-apply-schedules: " << preset.message();
+      return signalPassFailure();
+    }
+    // Every best record of the target, read once.
+    std::vector<std::pair<TaskSignature, MeasurementRow>> best;
+    if (!db.empty()) {
+      auto opened = Database::open(db, OpenMode::ReadOnly);
+      if (!opened) {
+        module.emitError() << "tessel-apply-schedules: " << opened.message();
+        return signalPassFailure();
+      }
+      auto rows = queryBest(**opened, preset->name, std::nullopt);
+      if (!rows) {
+        module.emitError() << "tessel-apply-schedules: " << rows.message();
+        return signalPassFailure();
+      }
+      for (auto &row : *rows) {
+        auto sig = TaskSignature::parse(row.signature);
+        if (sig)
+          best.emplace_back(*sig, row);
+      }
+    }
+
+    std::string reportText;
+    llvm::raw_string_ostream report(reportText);
+    std::map<std::string, int> counts;
+    Builder b(module.getContext());
+    bool failed = false;
+    module.walk([&](linalg::LinalgOp op) {
+      if (!isTunableKind(op))
+        return;
+      auto task = matchTask(op);
+      if (!task) {
+        op->emitRemark() << "no schedule: " << task.message();
+        return;
+      }
+      const TaskSignature &sig = task->signature;
+      op->setAttr(kTaskAttr, b.getStringAttr(sig.canonical()));
+      Choice c;
+      if (auto given = op->getAttrOfType<StringAttr>(kScheduleAttr)) {
+        auto s = Schedule::fromJson(given.str());
+        if (!s) {
+          op->emitError() << "tessel.schedule: " << s.message();
+          failed = true;
+          return;
+        }
+        c = {given.str(), "given", s->hash().substr(0, 12)};
+        if (auto src = op->getAttrOfType<StringAttr>(kScheduleSourceAttr))
+          c.source = src.str();
+      } else {
+        c = choose(sig, *preset, best);
+        op->setAttr(kScheduleAttr, b.getStringAttr(c.json));
+        op->setAttr(kScheduleSourceAttr, b.getStringAttr(c.source));
+        op->setAttr(kScheduleIdAttr, b.getStringAttr(c.id));
+      }
+      counts[c.source]++;
+      std::string loc;
+      llvm::raw_string_ostream ls(loc);
+      op->getLoc().print(ls);
+      std::string line = c.source + " " + c.id + " " + sig.canonical();
+      report << ls.str() << ": " << line << "\n";
+      if (remarks)
+        op->emitRemark() << line;
+    });
+    if (failed)
+      return signalPassFailure();
+    report << "summary:";
+    for (const char *k : {"tuned", "nearest", "default", "given"})
+      report << " " << k << "=" << counts[k];
+    report << "\n";
+    if (!this->report.empty()) {
+      std::string err;
+      auto f = openOutputFile(this->report, &err);
+      if (!f) {
+        module.emitError() << "tessel-apply-schedules: " << err;
+        return signalPassFailure();
+      }
+      f->os() << "target " << preset->name << "\n" << report.str();
+      f->keep();
+    }
+  }
+
+  Choice choose(const TaskSignature &sig, const TargetPreset &preset,
+                const std::vector<std::pair<TaskSignature, MeasurementRow>> &best) {
+    std::string hash = sig.hash();
+    const MeasurementRow *nearest = nullptr;
+    double nearestDistance = std::numeric_limits<double>::infinity();
+    for (const auto &[other, row] : best) {
+      if (row.taskHash == hash)
+        return {row.scheduleJson, "tuned", row.scheduleHash.substr(0, 12)};
+      double d = taskDistance(sig, other);
+      if (d < nearestDistance) {
+        nearestDistance = d;
+        nearest = &row;
+      }
+    }
+    if (nearest)
+      return {nearest->scheduleJson, "nearest",
+              nearest->scheduleHash.substr(0, 12)};
+    Schedule s = heuristicSchedule(sig, preset);
+    return {s.canonicalJson(), "default", s.hash().substr(0, 12)};
+  }
+};
+
+} // namespace
+} // namespace tessel

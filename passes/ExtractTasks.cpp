@@ -1,0 +1,50 @@
+// tessel-extract-tasks: the tunable ops of a module as a tasks file.
+#define GEN_PASS_DEF_EXTRACTTASKS
+#include "passes/PassDetail.h"
+#include "passes/TaskMatch.h"
+
+#include "db/TasksFile.h"
+
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+namespace tessel {
+namespace {
+
+struct ExtractTasksPass : impl::ExtractTasksBase<ExtractTasksPass> {
+  using ExtractTasksBase::ExtractTasksBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    TasksFile file;
+    if (auto name = module.getSymName())
+      file.model = name->str();
+    else if (auto loc = dyn_cast<FileLineColLoc>(module.getLoc()))
+      file.model = loc.getFilename().str();
+    Builder b(module.getContext());
+    module.walk([&](linalg::LinalgOp op) {
+      if (!isTunableKind(op))
+        return;
+      auto task = matchTask(op);
+      if (!task) {
+        op->emitRemark() << "not a tessel task: " << task.message();
+        return;
+      }
+      op->setAttr(kTaskAttr, b.getStringAttr(task->signature.canonical()));
+      file.add(task->signature);
+    });
+    std::string errorMessage;
+    auto output = openOutputFile(out, &errorMessage);
+    if (!output) {
+      module.emitError() << "tessel-extract-tasks: " << errorMessage;
+      return signalPassFailure();
+    }
+    output->os() << file.toJson() << "\n";
+    output->keep();
+  }
+};
+
+} // namespace
+} // namespace tessel

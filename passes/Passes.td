@@ -1,0 +1,85 @@
+// tessel's MLIR passes. Each pass lives in its own file (named after the pass)
+// and has a lit test named after its flag in test/lit/tessel-opt/.
+#ifndef TESSEL_PASSES_TD
+#define TESSEL_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ExtractTasks : Pass<"tessel-extract-tasks", "mlir::ModuleOp"> {
+  let summary = "Write every tunable op of the module as a task (tasks JSON)";
+  let description = [{
+    Finds every tunable op (matmul, batch_matmul, conv2d, depthwise conv2d,
+    max/avg pooling; a static zero `tensor.pad` producer is folded into the
+    signature's padding, and a following chain of recognised elementwise ops
+    into its epilogue), computes its canonical task signature, and writes the
+    deduplicated tasks with their occurrence counts to `out` in the
+    "tessel-tasks" format that `tessel tune --tasks` reads. Each tunable op
+    gets a `tessel.task` attribute with its signature. Ops that look tunable
+    but cannot be described (dynamic shapes, unknown element types) get a
+    remark at their location and are left alone.
+  }];
+  let options = [
+    Option<"out", "out", "std::string", /*default=*/"\"-\"",
+           "Output file for the tasks JSON ('-' for stdout)">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
+  let summary = "Attach to each tunable op the schedule to use";
+  let description = [{
+    For each tunable op: the best record for (task, target) in the schedule
+    database `db` ("tuned"); else the best record of the nearest task of the
+    same family and layout on that target ("nearest"); else the built-in
+    heuristic ("default"). The schedule goes in the `tessel.schedule`
+    attribute (canonical schedule JSON), with `tessel.schedule_source` and
+    `tessel.schedule_id`. Ops that already carry `tessel.schedule` keep it.
+    A coverage report (location, signature, source, schedule id) is emitted as
+    remarks when `remarks` is set and written to `report` when given.
+  }];
+  let options = [
+    Option<"db", "db", "std::string", /*default=*/"\"\"",
+           "Schedule database (empty: no database, only defaults)">,
+    Option<"target", "target", "std::string", /*default=*/"\"host\"",
+           "Target preset name, or 'host'">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Write the coverage report to this file">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit one remark per op with its coverage line">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def TileFromSchedule : Pass<"tessel-tile-from-schedule", "mlir::func::FuncOp"> {
+  let summary = "Tile, interchange and vectorize each op as its schedule says";
+  let description = [{
+    Realizes the `tessel.schedule` attribute of each linalg op: cache tiles
+    (`tile_outer`; the loops named in `parallel` become one `scf.forall`, the
+    rest `scf.for` in `order`, reduction blocks innermost), register tiles
+    (`tile_inner`, reductions by 1 or their unroll factor, filter windows by
+    1), 2-D convolutions and poolings decomposed to 1-D, then vectorization
+    of the register tile (masked when a tile does not divide). Ops without a
+    schedule are left alone.
+  }];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
+def LowerVectors : Pass<"tessel-lower-vectors", "mlir::func::FuncOp"> {
+  let summary = "Hoist register-tile accumulators and lower vector ops";
+  let description = [{
+    After bufferization: hoists the accumulator transfers out of reduction
+    loops, then lowers contractions to outer products (FMAs), transfer
+    permutations, transposes, broadcasts and multi-reductions in stages, so
+    that convert-vector-to-llvm sees only 1-D vector ops.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
+#endif // TESSEL_PASSES_TD

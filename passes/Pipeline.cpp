@@ -1,0 +1,83 @@
+// tessel-compile: the named pipeline from TOSA or linalg on tensors to the
+// LLVM dialect. Stages: TOSA to linalg, elementwise fusion, schedules
+// (tessel-apply-schedules, tessel-tile-from-schedule), bufferization with
+// results as out-parameters, vector lowering (tessel-lower-vectors), and the
+// upstream conversions to LLVM. Entry points take bare pointers (every shape
+// is static), so a C caller passes plain buffers.
+//
+// `baseline=1` skips the schedules: every op becomes the untiled loops of
+// convert-linalg-to-loops (the reference the end-to-end tests compare with,
+// and the "untiled" column of bench/).
+#include "passes/Pipeline.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include <string>
+
+using namespace mlir;
+
+namespace tessel {
+namespace {
+
+struct CompileOptions : public PassPipelineOptions<CompileOptions> {
+  Option<std::string> db{*this, "db", llvm::cl::desc("Schedule database")};
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Target preset or 'host'"),
+                             llvm::cl::init("host")};
+  Option<std::string> report{*this, "report",
+                             llvm::cl::desc("Coverage report file")};
+  Option<bool> baseline{*this, "baseline",
+                        llvm::cl::desc("Untiled upstream lowering, no schedules"),
+                        llvm::cl::init(false)};
+};
+
+} // namespace
+
+std::string compilePipeline(const std::string &db, const std::string &target,
+                            const std::string &report, bool baseline) {
+  std::string p = "builtin.module(";
+  p += "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
+       "tosa-to-tensor,tosa-to-scf),canonicalize,";
+  p += "func.func(linalg-fuse-elementwise-ops),canonicalize,cse,";
+  if (!baseline) {
+    p += "tessel-apply-schedules{db=" + db + " target=" + target;
+    if (!report.empty())
+      p += " report=" + report;
+    p += "},func.func(tessel-tile-from-schedule),canonicalize,cse,";
+  }
+  p += "eliminate-empty-tensors,"
+       "one-shot-bufferize{bufferize-function-boundaries "
+       "function-boundary-type-conversion=identity-layout-map},"
+       "buffer-results-to-out-params,buffer-deallocation-pipeline,"
+       "canonicalize,";
+  p += "func.func(convert-linalg-to-loops";
+  if (!baseline)
+    p += ",tessel-lower-vectors";
+  p += ",convert-vector-to-scf{full-unroll target-rank=1}),";
+  p += "scf-forall-to-for,canonicalize,fold-memref-alias-ops,"
+       "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+       "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+       "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+       "convert-cf-to-llvm,"
+       "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+       "reconcile-unrealized-casts)";
+  return p;
+}
+
+void registerCompilePipeline() {
+  PassPipelineRegistration<CompileOptions>(
+      "tessel-compile",
+      "TOSA / linalg on tensors to the LLVM dialect with tessel's schedules",
+      [](OpPassManager &pm, const CompileOptions &o) {
+        std::string text = compilePipeline(o.db, o.target, o.report, o.baseline);
+        // The text names the module level itself: parse its contents.
+        text = text.substr(std::string("builtin.module(").size());
+        text.pop_back();
+        if (failed(parsePassPipeline(text, pm, llvm::errs())))
+          llvm::report_fatal_error("tessel-compile: bad pipeline text");
+      });
+}
+
+} // namespace tessel

@@ -1,0 +1,18 @@
+// The tessel-compile pipeline (see Pipeline.cpp).
+#ifndef TESSEL_PASSES_PIPELINE_H
+#define TESSEL_PASSES_PIPELINE_H
+
+#include <string>
+
+namespace tessel {
+
+/// The textual pass pipeline of tessel-compile, anchored on builtin.module.
+std::string compilePipeline(const std::string &db, const std::string &target,
+                            const std::string &report, bool baseline);
+
+/// Registers the `tessel-compile` pipeline.
+void registerCompilePipeline();
+
+} // namespace tessel
+
+#endif // TESSEL_PASSES_PIPELINE_H
