@@ -17,7 +17,8 @@ const std::vector<TargetPreset> &targetPresets() {
        "x86_64",
        "x86-64-linux-sse41-avx-f16c-fma-avx2-avx512-avx512_skylake",
        "x86_64-unknown-linux-gnu", "skylake-avx512",
-       "+avx,+avx2,+fma,+f16c,+avx512f,+avx512vl,+avx512bw,+avx512dq,+avx512cd",
+       "+avx,+avx2,+fma,+f16c,+avx512f,+avx512vl,+avx512bw,+avx512dq,+avx512cd,"
+       "-prefer-256-bit",
        512, 8, 32 << 10, 1 << 20, 32ll << 20, 117.0},
       {"graviton2", "AWS Graviton2: Neoverse N1, NEON, dotprod, fp16", "aarch64",
        "arm-64-linux-arm_dot_prod-arm_fp16", "aarch64-unknown-linux-gnu",

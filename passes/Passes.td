@@ -82,4 +82,33 @@ def LowerVectors : Pass<"tessel-lower-vectors", "mlir::func::FuncOp"> {
   ];
 }
 
+def EmitHeader : Pass<"tessel-emit-header", "mlir::ModuleOp"> {
+  let summary = "Write the C header of the module's entry points";
+  let description = [{
+    For every public function with a body and statically shaped tensor (or
+    memref) arguments and results, writes to `out` the C declaration of the
+    function as tessel-compile lowers it: one plain pointer per argument, then
+    one per result (results become out-parameters), row-major, with the shape
+    and element type of each in a comment; a checked wrapper taking a shape
+    array per pointer; and a table of entry points for generic callers.
+    Functions it cannot describe get an error at their location.
+  }];
+  let options = [
+    Option<"out", "out", "std::string", /*default=*/"\"-\"",
+           "Output file for the header ('-' for stdout)">,
+  ];
+}
+
+def LowerCopies : Pass<"tessel-lower-copies", "mlir::func::FuncOp"> {
+  let summary = "Turn strided memref.copy into linalg.copy";
+  let description = [{
+    memref.copy between buffers that are not both contiguous lowers to a call
+    into MLIR's C runner library (`memrefCopy`). This pass rewrites such copies
+    as linalg.copy, which convert-linalg-to-loops turns into plain loops, so
+    compiled models need no runtime library. Contiguous copies stay memref.copy
+    (a memcpy).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // TESSEL_PASSES_TD

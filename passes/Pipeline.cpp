@@ -28,6 +28,8 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                              llvm::cl::init("host")};
   Option<std::string> report{*this, "report",
                              llvm::cl::desc("Coverage report file")};
+  Option<std::string> header{*this, "header",
+                             llvm::cl::desc("Write the C header to this file")};
   Option<bool> baseline{*this, "baseline",
                         llvm::cl::desc("Untiled upstream lowering, no schedules"),
                         llvm::cl::init(false)};
@@ -36,8 +38,11 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
 } // namespace
 
 std::string compilePipeline(const std::string &db, const std::string &target,
-                            const std::string &report, bool baseline) {
+                            const std::string &report, const std::string &header,
+                            bool baseline) {
   std::string p = "builtin.module(";
+  if (!header.empty())
+    p += "tessel-emit-header{out=" + header + "},";
   p += "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
        "tosa-to-tensor,tosa-to-scf),canonicalize,";
   p += "func.func(linalg-fuse-elementwise-ops),canonicalize,cse,";
@@ -52,7 +57,7 @@ std::string compilePipeline(const std::string &db, const std::string &target,
        "function-boundary-type-conversion=identity-layout-map},"
        "buffer-results-to-out-params,buffer-deallocation-pipeline,"
        "canonicalize,";
-  p += "func.func(convert-linalg-to-loops";
+  p += "func.func(tessel-lower-copies,convert-linalg-to-loops";
   if (!baseline)
     p += ",tessel-lower-vectors";
   p += ",convert-vector-to-scf{full-unroll target-rank=1}),";
@@ -71,7 +76,7 @@ void registerCompilePipeline() {
       "tessel-compile",
       "TOSA / linalg on tensors to the LLVM dialect with tessel's schedules",
       [](OpPassManager &pm, const CompileOptions &o) {
-        std::string text = compilePipeline(o.db, o.target, o.report, o.baseline);
+        std::string text = compilePipeline(o.db, o.target, o.report, o.header, o.baseline);
         // The text names the module level itself: parse its contents.
         text = text.substr(std::string("builtin.module(").size());
         text.pop_back();

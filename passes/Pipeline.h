@@ -8,7 +8,8 @@ namespace tessel {
 
 /// The textual pass pipeline of tessel-compile, anchored on builtin.module.
 std::string compilePipeline(const std::string &db, const std::string &target,
-                            const std::string &report, bool baseline);
+                            const std::string &report, const std::string &header,
+                            bool baseline);
 
 /// Registers the `tessel-compile` pipeline.
 void registerCompilePipeline();

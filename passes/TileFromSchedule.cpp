@@ -19,6 +19,7 @@
 #include "db/Schedule.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -106,6 +107,75 @@ FailureOr<Operation *> decompose(Operation *op, PatternRewriter &rewriter) {
   return failure();
 }
 
+/// `v` with its dimensions permuted (numpy's transpose(perm)), as a
+/// linalg.generic (so that constant weights fold at compile time).
+Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
+  auto t = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  Value init = b.create<tensor::EmptyOp>(loc, shape, t.getElementType());
+  return linalg::makeTransposeOp(b, loc, v, init, perm)->getResult(0);
+}
+
+/// An NCHW convolution, depthwise convolution or max pooling rewritten as its
+/// NHWC form between transposes: linalg vectorizes the 1-D NHWC forms along
+/// the channels, where NCHW leaves only the (often tiny) output width. The
+/// filter transposes fold away for constant weights. Returns the new op, or
+/// `op` if it is not NCHW.
+linalg::LinalgOp toNhwc(PatternRewriter &rewriter, linalg::LinalgOp op) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  const SmallVector<int64_t> toNhwcPerm{0, 2, 3, 1}, toNchwPerm{0, 3, 1, 2};
+  auto convert = [&](Value filter, auto build) -> linalg::LinalgOp {
+    Value in = transposed(rewriter, loc, op->getOperand(0), toNhwcPerm);
+    Value init = transposed(rewriter, loc, op->getOperand(2), toNhwcPerm);
+    linalg::LinalgOp nhwc = build(in, filter, init);
+    // Only tessel's attributes: linalg memoizes the old op's indexing maps in
+    // a discardable attribute too.
+    for (NamedAttribute a : op->getDiscardableAttrs())
+      if (a.getName().strref().starts_with("tessel."))
+        nhwc->setAttr(a.getName(), a.getValue());
+    Value back = transposed(rewriter, loc, nhwc->getResult(0), toNchwPerm);
+    rewriter.replaceOp(op, back);
+    return nhwc;
+  };
+  if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation())) {
+    Value filter = transposed(rewriter, loc, c.getInputs()[1], {2, 3, 1, 0});
+    return convert(filter, [&](Value in, Value f, Value init) {
+      return cast<linalg::LinalgOp>(
+          rewriter
+              .create<linalg::Conv2DNhwcHwcfOp>(loc, init.getType(),
+                                                ValueRange{in, f}, init,
+                                                c.getStrides(), c.getDilations())
+              .getOperation());
+    });
+  }
+  if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation())) {
+    Value filter = transposed(rewriter, loc, c.getInputs()[1], {1, 2, 0});
+    return convert(filter, [&](Value in, Value f, Value init) {
+      return cast<linalg::LinalgOp>(
+          rewriter
+              .create<linalg::DepthwiseConv2DNhwcHwcOp>(
+                  loc, init.getType(), ValueRange{in, f}, init, c.getStrides(),
+                  c.getDilations())
+              .getOperation());
+    });
+  }
+  if (auto c = dyn_cast<linalg::PoolingNchwMaxOp>(op.getOperation())) {
+    Value window = c.getInputs()[1];
+    return convert(window, [&](Value in, Value w, Value init) {
+      return cast<linalg::LinalgOp>(
+          rewriter
+              .create<linalg::PoolingNhwcMaxOp>(loc, init.getType(),
+                                                ValueRange{in, w}, init,
+                                                c.getStrides(), c.getDilations())
+              .getOperation());
+    });
+  }
+  return op;
+}
+
 struct TileFromSchedulePass
     : impl::TileFromScheduleBase<TileFromSchedulePass> {
   void runOnOperation() override {
@@ -128,6 +198,9 @@ struct TileFromSchedulePass
         d->getCanonicalizationPatterns(patterns);
       for (RegisteredOperationName op : ctx->getRegisteredOperations())
         op.getCanonicalizationPatterns(patterns, ctx);
+      // Transposed constant weights (from the NHWC rewrite) become constants.
+      linalg::populateConstantFoldLinalgOperations(
+          patterns, [](OpOperand *) { return true; });
       if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }
@@ -206,15 +279,36 @@ struct TileFromSchedulePass
     auto parsed = Schedule::fromJson(attr.str());
     if (!parsed)
       return op->emitError() << "tessel.schedule: " << parsed.message();
-    const Schedule &s = *parsed;
+    const Schedule &original = *parsed;
     auto names = loopNames(op);
     if (!names)
       return op->emitError("tessel.schedule on an op tessel cannot tile");
-    if (s.kind != "loopnest") {
-      op->emitWarning() << "schedule of kind `" << s.kind
+    const Schedule &s0 = original;
+    if (s0.kind != "loopnest") {
+      op->emitWarning() << "schedule of kind `" << s0.kind
                         << "` is realized by Halide only; op left untiled";
       return success();
     }
+    // The schedule names its loops in the task's layout; the NHWC form has
+    // the same loop names. Its vector loop is the channel loop, so the
+    // register tiles of a schedule vectorizing another loop swap roles.
+    std::string scheduleVector = s0.vectorDim;
+    PatternRewriter rewriter(op.getContext());
+    if (op.hasPureTensorSemantics())
+      op = toNhwc(rewriter, op);
+    names = loopNames(op);
+    Schedule swapped = s0;
+    std::string channel = isa<linalg::Conv2DNhwcHwcfOp>(op) ? "f" : "c";
+    bool nhwcWindowed = isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+                            linalg::PoolingNhwcMaxOp>(op);
+    if (nhwcWindowed && !scheduleVector.empty() && scheduleVector != channel) {
+      auto &ti = swapped.tileInner;
+      int64_t a = ti.count(scheduleVector) ? ti[scheduleVector] : 1;
+      int64_t b = ti.count(channel) ? ti[channel] : 1;
+      ti[channel] = a;
+      ti[scheduleVector] = b;
+    }
+    const Schedule &s = swapped;
     SmallVector<int64_t> extents = op.getStaticLoopRanges();
     if (llvm::any_of(extents, ShapedType::isDynamic))
       return op->emitError("tessel-tile-from-schedule: dynamic loop ranges");
@@ -250,7 +344,6 @@ struct TileFromSchedulePass
       else
         outerSizes[i] = t;
     }
-    PatternRewriter rewriter(op.getContext());
     auto tiled = tile(rewriter, op, forallSizes, order, /*forall=*/true);
     if (failed(tiled))
       return failure();

@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
   int exitCode = 0;
   tessel::addDbCommand(app, exitCode);
   tessel::addTargetsCommand(app, exitCode);
+  tessel::addCompileCommand(app, exitCode);
 #ifdef TESSEL_HAVE_TUNER
   tessel::addTuneCommand(app, exitCode);
 #endif

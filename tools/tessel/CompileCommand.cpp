@@ -1,0 +1,251 @@
+// `tessel compile MODEL.mlir --db F --target T -o OUTDIR`: the model lowered by
+// the tessel-compile pipeline (tessel-opt), translated to LLVM IR, optimized
+// and compiled for the target: OUTDIR/model.o, OUTDIR/model.h and
+// OUTDIR/report.txt. The tools run in a scratch directory on relative file
+// names, and nothing time- or path-dependent enters the outputs, so the same
+// inputs give the same bytes.
+#include "tools/tessel/Commands.h"
+
+#include "db/Hash.h"
+#include "db/Target.h"
+#include "db/Version.h"
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace tessel {
+
+namespace {
+
+struct CompileOptions {
+  std::string model, db, target = "host", outDir;
+  bool baseline = false;
+  bool keepTemps = false;
+};
+
+/// The directory of the running executable (where tessel-opt lives too).
+std::string selfDir() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : p.parent_path().string();
+}
+
+/// An LLVM 19 tool: /usr/lib/llvm-19/bin/NAME, else NAME-19 on PATH.
+std::string llvmTool(const std::string &name) {
+  std::string p = "/usr/lib/llvm-19/bin/" + name;
+  if (access(p.c_str(), X_OK) == 0)
+    return p;
+  return name + "-19";
+}
+
+/// Runs `argv` in directory `cwd`, stdout to `outFile` if given (stderr
+/// passes through); returns an error naming the tool when it fails.
+Status run(const std::vector<std::string> &argv, const std::string &cwd,
+           const std::string &outFile = "") {
+  pid_t pid = fork();
+  if (pid < 0)
+    return makeError(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0)
+      _exit(127);
+    if (!outFile.empty()) {
+      int fd = open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0 || dup2(fd, 1) < 0)
+        _exit(127);
+    }
+    std::vector<char *> args;
+    for (const auto &a : argv)
+      args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    std::fprintf(stderr, "tessel: error: cannot run %s: %s\n", args[0],
+                 std::strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  fs::path tool(argv[0]);
+  if (WIFSIGNALED(status))
+    return makeError(tool.filename().string() + " died with signal " +
+                     std::to_string(WTERMSIG(status)));
+  if (WEXITSTATUS(status) != 0)
+    return makeError(tool.filename().string() + " failed (exit status " +
+                     std::to_string(WEXITSTATUS(status)) + ")");
+  return Status::ok();
+}
+
+Result<std::string> readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return makeError(path + ": cannot read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Rejects paths the pipeline option syntax cannot carry.
+Status checkOptionPath(const std::string &what, const std::string &path) {
+  for (char c : path)
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '{' || c == '}' ||
+        c == '"' || c == '\'')
+      return makeError(what + " path `" + path +
+                       "` contains a space, quote or brace: rename or move it");
+  return Status::ok();
+}
+
+/// The first line a tool prints for --version, e.g. "LLVM version 19.1.4".
+std::string toolVersion(const std::string &tool) {
+  std::string out = "unknown";
+  FILE *p = popen((tool + " --version 2>/dev/null").c_str(), "r");
+  if (!p)
+    return out;
+  char line[256];
+  while (fgets(line, sizeof line, p)) {
+    std::string l(line);
+    auto pos = l.find("version");
+    if (pos != std::string::npos) {
+      out = l.substr(pos + 8);
+      while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
+        out.pop_back();
+      break;
+    }
+  }
+  pclose(p);
+  return out;
+}
+
+int runCompile(const CompileOptions &o) {
+  auto preset = resolveTarget(o.target);
+  if (!preset)
+    return fail(preset.message());
+  fs::path model = fs::absolute(o.model);
+  auto modelText = readFile(model.string());
+  if (!modelText)
+    return fail(modelText.message());
+  std::string dbHash = "none";
+  fs::path db;
+  if (!o.db.empty()) {
+    db = fs::absolute(o.db);
+    if (!fs::exists(db))
+      return fail(o.db + ": no such schedule database (create one with "
+                         "`tessel db init` or `tessel tune`)");
+    auto bytes = readFile(db.string());
+    if (!bytes)
+      return fail(bytes.message());
+    dbHash = sha256Hex(*bytes);
+    if (Status s = checkOptionPath("database", db.string()); !s)
+      return fail(s.message());
+  }
+  std::error_code ec;
+  fs::path out = fs::absolute(o.outDir);
+  fs::create_directories(out, ec);
+  if (ec)
+    return fail(o.outDir + ": " + ec.message());
+  std::string tmpl = (fs::temp_directory_path() / "tessel-compile-XXXXXX").string();
+  if (!mkdtemp(tmpl.data()))
+    return fail(std::string("cannot create a scratch directory: ") +
+                std::strerror(errno));
+  fs::path work(tmpl);
+  auto cleanup = [&]() {
+    if (o.keepTemps)
+      std::cerr << "tessel: intermediate files kept in " << work.string() << "\n";
+    else
+      fs::remove_all(work, ec);
+  };
+
+  std::string opt = (fs::path(selfDir()) / "tessel-opt").string();
+  std::string pipeline = "target=" + preset->name +
+                         " report=coverage.txt header=model.h";
+  if (!db.empty())
+    pipeline += " db=" + db.string();
+  if (o.baseline)
+    pipeline += " baseline=1";
+  std::string triple = "-mtriple=" + preset->llvmTriple;
+  std::string cpu = "-mcpu=" + preset->llvmCpu;
+  std::string attrs = "-mattr=" + preset->llvmFeatures;
+  std::vector<std::vector<std::string>> steps = {
+      {opt, model.string(), "--tessel-compile=" + pipeline, "-o", "model.llvm.mlir"},
+      {llvmTool("mlir-translate"), "--mlir-to-llvmir", "model.llvm.mlir", "-o",
+       "model.ll"},
+      {llvmTool("opt"), "-O3", triple, cpu, attrs, "model.ll", "-o", "model.bc"},
+      {llvmTool("llc"), "-O3", triple, cpu, attrs, "-fp-contract=fast",
+       "-relocation-model=pic", "-filetype=obj", "model.bc", "-o", "model.o"},
+  };
+  for (const auto &step : steps) {
+    if (Status s = run(step, work.string()); !s) {
+      std::string msg = s.message();
+      cleanup();
+      return fail(msg + " while compiling " + o.model);
+    }
+  }
+  // model.h without the build's scratch path; report.txt with provenance.
+  auto coverage = readFile((work / "coverage.txt").string());
+  std::ostringstream report;
+  report << "tessel compile report\n"
+         << "model: " << o.model << " sha256 " << sha256Hex(*modelText) << "\n"
+         << "target: " << preset->name << " (" << preset->llvmTriple << ", cpu "
+         << preset->llvmCpu << ", " << preset->llvmFeatures << ")\n"
+         << "db: " << (o.db.empty() ? std::string("none") : o.db) << " sha256 "
+         << dbHash << "\n"
+         << "lowering: "
+         << (o.baseline ? "baseline (untiled upstream loops)"
+                        : "tessel schedules (tiled, vectorized)")
+         << "\n"
+         << "tools: tessel " << kTesselVersion << ", MLIR/LLVM "
+         << toolVersion(llvmTool("llc")) << "\n";
+  if (coverage)
+    report << "coverage (location: source schedule-id signature):\n" << *coverage;
+  else if (o.baseline)
+    report << "coverage: none (baseline lowering applies no schedules)\n";
+  for (const char *f : {"model.o", "model.h"}) {
+    fs::copy_file(work / f, out / f, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      cleanup();
+      return fail((out / f).string() + ": " + ec.message());
+    }
+  }
+  std::ofstream(out / "report.txt") << report.str();
+  cleanup();
+  std::cout << "wrote " << (out / "model.o").string() << ", model.h, report.txt";
+  if (coverage) {
+    auto pos = coverage->rfind("summary:");
+    if (pos != std::string::npos)
+      std::cout << " (" << coverage->substr(pos, coverage->find('\n', pos) - pos)
+                << ")";
+  }
+  std::cout << "\n";
+  return 0;
+}
+
+} // namespace
+
+void addCompileCommand(CLI::App &app, int &exitCode) {
+  auto o = std::make_shared<CompileOptions>();
+  CLI::App *cmd = app.add_subcommand(
+      "compile", "Compile a model (TOSA or linalg MLIR) to an object file and C "
+                 "header with the schedules of a database");
+  cmd->add_option("model", o->model, "Model MLIR file")->required();
+  cmd->add_option("--db", o->db, "Schedule database (default: built-in schedules)");
+  cmd->add_option("--target", o->target, "Target preset or 'host'")
+      ->capture_default_str();
+  cmd->add_option("-o,--out", o->outDir, "Output directory")->required();
+  cmd->add_flag("--baseline", o->baseline,
+                "Untiled upstream lowering (the reference), no schedules");
+  cmd->add_flag("--keep-temps", o->keepTemps,
+                "Keep the intermediate MLIR and LLVM IR files");
+  cmd->callback([o, &exitCode]() { exitCode = runCompile(*o); });
+}
+
+} // namespace tessel
