@@ -30,6 +30,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                              llvm::cl::desc("Coverage report file")};
   Option<std::string> header{*this, "header",
                              llvm::cl::desc("Write the C header to this file")};
+  Option<bool> barePtr{
+      *this, "bare-ptr",
+      llvm::cl::desc("Entry points take bare pointers and write results to "
+                     "out-parameters (static shapes only); off: MLIR's memref "
+                     "descriptors and returned buffers"),
+      llvm::cl::init(true)};
   Option<bool> baseline{*this, "baseline",
                         llvm::cl::desc("Untiled upstream lowering, no schedules"),
                         llvm::cl::init(false)};
@@ -39,12 +45,14 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
 
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
-                            bool baseline) {
+                            bool baseline, bool barePtr) {
   std::string p = "builtin.module(";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
-  p += "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
-       "tosa-to-tensor,tosa-to-scf),canonicalize,";
+  p += "func.func(tosa-optional-decompositions),func.func(tosa-to-scf),"
+       "func.func(tosa-make-broadcastable,tosa-to-linalg-named,tosa-to-linalg,"
+       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
+       "func.func(convert-elementwise-to-linalg),canonicalize,";
   p += "func.func(linalg-fuse-elementwise-ops),canonicalize,cse,";
   if (!baseline) {
     p += "tessel-apply-schedules{db=" + db + " target=" + target;
@@ -54,8 +62,11 @@ std::string compilePipeline(const std::string &db, const std::string &target,
   }
   p += "eliminate-empty-tensors,"
        "one-shot-bufferize{bufferize-function-boundaries "
-       "function-boundary-type-conversion=identity-layout-map},"
-       "buffer-results-to-out-params,buffer-deallocation-pipeline,"
+       "allow-return-allocs-from-loops "
+       "function-boundary-type-conversion=identity-layout-map},";
+  if (barePtr)
+    p += "buffer-results-to-out-params,";
+  p += "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
        "canonicalize,";
   p += "func.func(tessel-lower-copies,convert-linalg-to-loops";
   if (!baseline)
@@ -64,10 +75,12 @@ std::string compilePipeline(const std::string &db, const std::string &target,
   p += "scf-forall-to-for,canonicalize,fold-memref-alias-ops,"
        "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
        "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+       "func.func(arith-expand),"
        "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-       "convert-cf-to-llvm,"
-       "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-       "reconcile-unrealized-casts)";
+       "convert-cf-to-llvm,convert-func-to-llvm";
+  if (barePtr)
+    p += "{use-bare-ptr-memref-call-conv}";
+  p += ",reconcile-unrealized-casts)";
   return p;
 }
 
@@ -76,7 +89,8 @@ void registerCompilePipeline() {
       "tessel-compile",
       "TOSA / linalg on tensors to the LLVM dialect with tessel's schedules",
       [](OpPassManager &pm, const CompileOptions &o) {
-        std::string text = compilePipeline(o.db, o.target, o.report, o.header, o.baseline);
+        std::string text = compilePipeline(o.db, o.target, o.report, o.header, o.baseline,
+                                           o.barePtr);
         // The text names the module level itself: parse its contents.
         text = text.substr(std::string("builtin.module(").size());
         text.pop_back();

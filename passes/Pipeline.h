@@ -9,7 +9,7 @@ namespace tessel {
 /// The textual pass pipeline of tessel-compile, anchored on builtin.module.
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
-                            bool baseline);
+                            bool baseline, bool barePtr);
 
 /// Registers the `tessel-compile` pipeline.
 void registerCompilePipeline();

@@ -1,5 +1,6 @@
 # lit configuration for tessel: pass tests (tessel-opt) and CLI tests (tessel).
 import os
+import sys
 import lit.formats
 
 config.name = "tessel"
@@ -15,6 +16,7 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%shared_models",
                              os.path.join(config.tessel_src_root, "..", "shared", "models")))
 config.substitutions.append(("FileCheck", config.filecheck))
+config.substitutions.append(("%python", sys.executable))
 if config.tessel_has_halide:
     config.available_features.add("halide")
 if config.tessel_has_mlir:

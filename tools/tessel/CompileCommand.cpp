@@ -150,9 +150,6 @@ int runCompile(const CompileOptions &o) {
   }
   std::error_code ec;
   fs::path out = fs::absolute(o.outDir);
-  fs::create_directories(out, ec);
-  if (ec)
-    return fail(o.outDir + ": " + ec.message());
   std::string tmpl = (fs::temp_directory_path() / "tessel-compile-XXXXXX").string();
   if (!mkdtemp(tmpl.data()))
     return fail(std::string("cannot create a scratch directory: ") +
@@ -209,6 +206,11 @@ int runCompile(const CompileOptions &o) {
     report << "coverage (location: source schedule-id signature):\n" << *coverage;
   else if (o.baseline)
     report << "coverage: none (baseline lowering applies no schedules)\n";
+  fs::create_directories(out, ec);
+  if (ec) {
+    cleanup();
+    return fail(o.outDir + ": " + ec.message());
+  }
   for (const char *f : {"model.o", "model.h"}) {
     fs::copy_file(work / f, out / f, fs::copy_options::overwrite_existing, ec);
     if (ec) {

@@ -1,0 +1,21 @@
+// The named pipeline: TOSA in, LLVM dialect out, entry points on bare
+// pointers with results as out-parameters; the baseline skips schedules.
+// REQUIRES: mlir
+// RUN: tessel-opt %s --tessel-compile="target=x86-64-avx512 report=%t.txt" | FileCheck %s
+// RUN: FileCheck %s --check-prefix=REPORT < %t.txt
+// RUN: tessel-opt %s --tessel-compile="baseline=1" | FileCheck %s --check-prefix=BASE
+// RUN: tessel-opt %s --tessel-compile="bare-ptr=0" | FileCheck %s --check-prefix=DESC
+
+// CHECK: llvm.func @fc(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr)
+// CHECK: llvm.intr.fmuladd{{.*}}vector<{{(16|32)}}xf32>
+// CHECK-NOT: linalg.
+// CHECK-NOT: vector.contract
+// REPORT: tessel-compile.mlir":{{[0-9]+}}:{{[0-9]+}}): default {{[0-9a-f]+}} batch_matmul b=1 m=32 n=64 k=16
+// REPORT: summary: tuned=0 nearest=0 default=1 given=0
+// BASE: llvm.func @fc(
+// BASE-NOT: vector<{{(16|32)}}xf32>
+// DESC: llvm.func @fc(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64
+func.func @fc(%a: tensor<1x32x16xf32>, %b: tensor<1x16x64xf32>) -> tensor<1x32x64xf32> {
+  %0 = tosa.matmul %a, %b : (tensor<1x32x16xf32>, tensor<1x16x64xf32>) -> tensor<1x32x64xf32>
+  return %0 : tensor<1x32x64xf32>
+}
