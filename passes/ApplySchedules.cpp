@@ -63,6 +63,7 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
       module.emitError() << "tessel-apply-schedules: " << preset.message();
       return signalPassFailure();
     }
+    module->setAttr(kTargetAttr, StringAttr::get(module.getContext(), preset->name));
     // Every best record of the target, read once.
     std::vector<std::pair<TaskSignature, MeasurementRow>> best;
     if (!db.empty()) {

@@ -19,6 +19,8 @@ inline constexpr const char *kTaskAttr = "tessel.task";
 inline constexpr const char *kScheduleAttr = "tessel.schedule";
 inline constexpr const char *kScheduleSourceAttr = "tessel.schedule_source";
 inline constexpr const char *kScheduleIdAttr = "tessel.schedule_id";
+/// Module attribute: the target preset the schedules were chosen for.
+inline constexpr const char *kTargetAttr = "tessel.target";
 
 /// The schedule dimension name of each loop of `op`, in linalg loop order, or
 /// nothing if `op` is not a tunable kind (matmul, batch_matmul, 2-D

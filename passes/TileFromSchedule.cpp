@@ -17,6 +17,7 @@
 #include "passes/TaskMatch.h"
 
 #include "db/Schedule.h"
+#include "db/Target.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
@@ -176,6 +177,17 @@ linalg::LinalgOp toNhwc(PatternRewriter &rewriter, linalg::LinalgOp op) {
   return op;
 }
 
+/// fp32 lanes of a vector on the module's target (`tessel.target`, set by
+/// tessel-apply-schedules); 8 when the module names none.
+int64_t vectorLanes(Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto name = module ? module->getAttrOfType<StringAttr>(kTargetAttr) : StringAttr();
+  if (!name)
+    return 8;
+  auto preset = resolveTarget(name.str());
+  return preset ? preset->vectorLanesF32() : 8;
+}
+
 struct TileFromSchedulePass
     : impl::TileFromScheduleBase<TileFromSchedulePass> {
   void runOnOperation() override {
@@ -301,12 +313,30 @@ struct TileFromSchedulePass
     std::string channel = isa<linalg::Conv2DNhwcHwcfOp>(op) ? "f" : "c";
     bool nhwcWindowed = isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
                             linalg::PoolingNhwcMaxOp>(op);
-    if (nhwcWindowed && !scheduleVector.empty() && scheduleVector != channel) {
+    if (nhwcWindowed && scheduleVector != channel) {
+      // A schedule made for the NCHW kernel (vectorized along the output
+      // width, or not at all): in the NHWC form the channel loop carries the
+      // vectors. Its register tile becomes a whole number of vectors (at least
+      // the schedule's widest register tile), the width tile takes the
+      // schedule's next register tile, and a cache tile of the channel
+      // smaller than that is dropped.
       auto &ti = swapped.tileInner;
-      int64_t a = ti.count(scheduleVector) ? ti[scheduleVector] : 1;
-      int64_t b = ti.count(channel) ? ti[channel] : 1;
-      ti[channel] = a;
-      ti[scheduleVector] = b;
+      int64_t widest = 1, next = 1;
+      for (const auto &[d, v] : ti)
+        if (d != channel) {
+          if (v > widest)
+            next = widest, widest = v;
+          else
+            next = std::max(next, v);
+        }
+      int64_t lanes = vectorLanes(op);
+      int64_t rc = std::max<int64_t>({widest, ti.count(channel) ? ti[channel] : 1, lanes});
+      rc = (rc + lanes - 1) / lanes * lanes;
+      ti.clear();
+      ti[channel] = rc;
+      ti["ow"] = next;
+      if (swapped.tileOuter.count(channel) && swapped.tileOuter[channel] < rc)
+        swapped.tileOuter.erase(channel);
     }
     const Schedule &s = swapped;
     SmallVector<int64_t> extents = op.getStaticLoopRanges();

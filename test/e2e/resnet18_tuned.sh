@@ -1,0 +1,19 @@
+#!/bin/sh
+# The whole path on resnet18: tasks from tessel-opt, a tiny tuning session
+# (tessel tune --tasks), `tessel compile --db` using the tuned schedules, and
+# the compiled model checked against the untiled reference (models.py).
+# usage: resnet18_tuned.sh BIN_DIR MODELS_DIR WORK_DIR
+set -eu
+bin=$1 models=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+"$bin/tessel-opt" "$models/linalg/torchvision/resnet18.mlir" \
+  --tessel-extract-tasks=out="$work/tasks.json" -o /dev/null
+"$bin/tessel" tune --db "$work/s.db" --tasks "$work/tasks.json" --trials 2 \
+  --no-autoschedulers --seed 1 > "$work/tune.log"
+"$bin/tessel" compile "$models/linalg/torchvision/resnet18.mlir" --db "$work/s.db" \
+  --target host -o "$work/r18" | tee "$work/compile.log"
+test -s "$work/r18/model.o" && test -s "$work/r18/model.h"
+# Every op of the model got a tuned (or nearest) schedule.
+grep -q "summary: tuned=[1-9][0-9]* nearest=[0-9]* default=0" "$work/r18/report.txt"
+/usr/bin/python3 "$(dirname "$0")/models.py" --tessel "$bin" --db "$work/s.db" \
+  "$models/linalg/torchvision/resnet18.mlir"
