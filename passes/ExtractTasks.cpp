@@ -1,10 +1,13 @@
 // tessel-extract-tasks: the tunable ops of a module as a tasks file.
 #define GEN_PASS_DEF_EXTRACTTASKS
 #include "passes/PassDetail.h"
+#include "passes/Pipeline.h"
 #include "passes/TaskMatch.h"
 
 #include "db/TasksFile.h"
 
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -18,6 +21,11 @@ struct ExtractTasksPass : impl::ExtractTasksBase<ExtractTasksPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The ops tessel-compile will tile: after TOSA lowering and fusion.
+    OpPassManager front("builtin.module");
+    if (failed(parsePassPipeline(frontEndPipeline(), front)) ||
+        failed(runPipeline(front, module)))
+      return signalPassFailure();
     TasksFile file;
     if (auto name = module.getSymName())
       file.model = name->str();

@@ -8,7 +8,9 @@ include "mlir/Pass/PassBase.td"
 def ExtractTasks : Pass<"tessel-extract-tasks", "mlir::ModuleOp"> {
   let summary = "Write every tunable op of the module as a task (tasks JSON)";
   let description = [{
-    Finds every tunable op (matmul, batch_matmul, conv2d, depthwise conv2d,
+    Runs the front end of tessel-compile first (TOSA to linalg, elementwise
+    fusion), so that the tasks are exactly the ops tessel-compile will tile,
+    then finds every tunable op (matmul, batch_matmul, conv2d, depthwise conv2d,
     max/avg pooling; a static zero `tensor.pad` producer is folded into the
     signature's padding, and a following chain of recognised elementwise ops
     into its epilogue), computes its canonical task signature, and writes the

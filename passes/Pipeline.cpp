@@ -43,17 +43,21 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
 
 } // namespace
 
+std::string frontEndPipeline() {
+  return "func.func(tosa-optional-decompositions),func.func(tosa-to-scf),"
+         "func.func(tosa-make-broadcastable,tosa-to-linalg-named,tosa-to-linalg,"
+         "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
+         "func.func(convert-elementwise-to-linalg),canonicalize,"
+         "func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
+}
+
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
                             bool baseline, bool barePtr) {
   std::string p = "builtin.module(";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
-  p += "func.func(tosa-optional-decompositions),func.func(tosa-to-scf),"
-       "func.func(tosa-make-broadcastable,tosa-to-linalg-named,tosa-to-linalg,"
-       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
-       "func.func(convert-elementwise-to-linalg),canonicalize,";
-  p += "func.func(linalg-fuse-elementwise-ops),canonicalize,cse,";
+  p += frontEndPipeline() + ",";
   if (!baseline) {
     p += "tessel-apply-schedules{db=" + db + " target=" + target;
     if (!report.empty())

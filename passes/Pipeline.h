@@ -6,6 +6,11 @@
 
 namespace tessel {
 
+/// The front end of tessel-compile, as the contents of a builtin.module
+/// pipeline: TOSA to linalg, then elementwise fusion. tessel-extract-tasks
+/// runs it too, so that the tasks are the ops tessel-compile will see.
+std::string frontEndPipeline();
+
 /// The textual pass pipeline of tessel-compile, anchored on builtin.module.
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,

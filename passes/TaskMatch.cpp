@@ -175,6 +175,11 @@ bool epilogueOf(linalg::GenericOp g, Value value, int64_t channelDim,
     if (isa<arith::AddFOp>(op)) {
       Value x = other(op);
       std::string k = x ? argKind(x) : "";
+      // A value from outside the body (a splat bias folded to a scalar) is
+      // the same for every channel: a bias too.
+      if (k.empty() && x && !isa<BlockArgument>(x) &&
+          x.getParentRegion() != &g.getRegion() && x.getType().isF32())
+        k = "bias";
       if (k.empty())
         return false;
       found.push_back(k);

@@ -1,4 +1,5 @@
-// Tunable ops become deduplicated tasks with counts; a zero pad producer is
+// After the front end of tessel-compile (elementwise fusion), tunable ops
+// become deduplicated tasks with counts; a zero pad producer is
 // folded into the signature, a bias+relu chain into the epilogue; every
 // tunable op is annotated with its signature.
 // REQUIRES: mlir
@@ -7,7 +8,7 @@
 // RUN: tessel-opt %s --tessel-extract-tasks -o /dev/null | FileCheck %s --check-prefix=JSON
 // RUN: tessel-opt %s --tessel-extract-tasks=out=/dev/null -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIAG
 
-// DIAG: tessel-extract-tasks.mlir:64:8: remark: not a tessel task: dynamic shapes are not tunable
+// DIAG: tessel-extract-tasks.mlir:65:8: remark: not a tessel task: dynamic shapes are not tunable
 
 // IR: linalg.matmul {tessel.task = "matmul m=4 n=16 k=8 epilogue=bias+relu"}
 // IR: linalg.conv_2d_nchw_fchw {dilations = {{.*}}, tessel.task = "conv2d n=1 h=8 w=8 c=4 f=8 kh=3 kw=3 pad=1,1,1,1 layout=nchw_fchw"}
@@ -23,7 +24,7 @@
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
-func.func @mlp(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %bias: tensor<16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+func.func @mlp(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %b2: tensor<8x16xf32>, %bias: tensor<16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<4x16xf32>
   %f = linalg.fill ins(%z : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
@@ -36,7 +37,7 @@ func.func @mlp(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %bias: tensor<16xf32>)
     %v = arith.select %c, %s, %z : f32
     linalg.yield %v : f32
   } -> tensor<4x16xf32>
-  %m2 = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %m2 = linalg.matmul ins(%a, %b2 : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
   %r2 = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
       ins(%m2, %bias : tensor<4x16xf32>, tensor<16xf32>) outs(%e : tensor<4x16xf32>) {
   ^bb0(%x: f32, %y: f32, %o: f32):
