@@ -3,7 +3,8 @@
  * It fills every input of every entry point with the same deterministic
  * values, runs the entry point, and writes all outputs (raw, in argument
  * order) to the file given; with `--bench N` it also times N calls and
- * prints the median and the spread in milliseconds.
+ * prints the median and the spread in milliseconds; with `--dump-inputs
+ * PREFIX` it also writes each input to PREFIX.argN.bin (raw).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -50,10 +51,15 @@ static int cmp_double(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s OUTPUT.bin [--bench N]\n", argv[0]);
+    fprintf(stderr, "usage: %s OUTPUT.bin [--bench N] [--dump-inputs PREFIX]\n", argv[0]);
     return 2;
   }
-  int bench = argc >= 4 && !strcmp(argv[2], "--bench") ? atoi(argv[3]) : 0;
+  int bench = 0;
+  const char *dump = NULL;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--bench")) bench = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--dump-inputs")) dump = argv[i + 1];
+  }
   FILE *out = fopen(argv[1], "wb");
   if (!out) {
     perror(argv[1]);
@@ -72,6 +78,16 @@ int main(int argc, char **argv) {
       buffers[a] = aligned_alloc(64, (sizes[a] + 63) / 64 * 64);
       if (arg->is_output) memset(buffers[a], 0xff, sizes[a]);
       else fill(buffers[a], arg->dtype, n, (unsigned)a);
+      if (dump && !arg->is_output) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s.arg%d.bin", dump, a);
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(buffers[a], 1, sizes[a], f) != sizes[a]) {
+          perror(path);
+          return 1;
+        }
+        fclose(f);
+      }
     }
     entry->call(buffers);
     for (int a = 0; a < entry->num_args; ++a)
