@@ -220,7 +220,8 @@ int runCompile(const CompileOptions &o) {
   }
   std::ofstream(out / "report.txt") << report.str();
   cleanup();
-  std::cout << "wrote " << (out / "model.o").string() << ", model.h, report.txt";
+  std::cout << "wrote " << (fs::path(o.outDir) / "model.o").string()
+            << ", model.h, report.txt";
   if (coverage) {
     auto pos = coverage->rfind("summary:");
     if (pos != std::string::npos)
