@@ -63,7 +63,11 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
       module.emitError() << "tessel-apply-schedules: " << preset.message();
       return signalPassFailure();
     }
+    // The target travels with the module: its preset for the later passes,
+    // its triple for the translation to LLVM IR.
     module->setAttr(kTargetAttr, StringAttr::get(module.getContext(), preset->name));
+    module->setAttr("llvm.target_triple",
+                    StringAttr::get(module.getContext(), preset->llvmTriple));
     // Every best record of the target, read once.
     std::vector<std::pair<TaskSignature, MeasurementRow>> best;
     if (!db.empty()) {

@@ -37,7 +37,8 @@ def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
     attribute (canonical schedule JSON), with `tessel.schedule_source` and
     `tessel.schedule_id`. Ops that already carry `tessel.schedule` keep it.
     A coverage report (location, signature, source, schedule id) is emitted as
-    remarks when `remarks` is set and written to `report` when given.
+    remarks when `remarks` is set and written to `report` when given. The
+    module gets `tessel.target` (the preset) and `llvm.target_triple`.
   }];
   let options = [
     Option<"db", "db", "std::string", /*default=*/"\"\"",

@@ -6,6 +6,7 @@
 // RUN: tessel-opt %s --tessel-compile="baseline=1" | FileCheck %s --check-prefix=BASE
 // RUN: tessel-opt %s --tessel-compile="bare-ptr=0" | FileCheck %s --check-prefix=DESC
 
+// CHECK: module attributes {llvm.target_triple = "x86_64-unknown-linux-gnu", tessel.target = "x86-64-avx512"}
 // CHECK: llvm.func @fc(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr)
 // CHECK: llvm.intr.fmuladd{{.*}}vector<{{(16|32)}}xf32>
 // CHECK-NOT: linalg.
