@@ -15,6 +15,11 @@ TESSEL_PACKAGES=(
   # tests
   libgtest-dev libgmock-dev
 )
+# Graviton from x86-64: the aarch64 cross compiler (AOT kernel adapters, test
+# programs) and qemu (correctness proofs only; its timings mean nothing).
+if [[ $(uname -m) == x86_64 ]]; then
+  TESSEL_PACKAGES+=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user)
+fi
 
 missing=()
 for p in "${TESSEL_PACKAGES[@]}" "$@"; do

@@ -18,6 +18,8 @@ int fail(const std::string &message);
 void addDbCommand(CLI::App &app, int &exitCode);
 /// `tessel tune --db F --target T (--task SIG | --tasks FILE) ...`
 void addTuneCommand(CLI::App &app, int &exitCode);
+/// `tessel aot --db F --target T -o OUTDIR`
+void addAotCommand(CLI::App &app, int &exitCode);
 /// `tessel compile MODEL --db F --target T -o OUTDIR`
 void addCompileCommand(CLI::App &app, int &exitCode);
 /// `tessel targets [--host] [--json]`

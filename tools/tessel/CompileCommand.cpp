@@ -5,21 +5,18 @@
 // names, and nothing time- or path-dependent enters the outputs, so the same
 // inputs give the same bytes.
 #include "tools/tessel/Commands.h"
+#include "tools/tessel/Subprocess.h"
 
 #include "db/Hash.h"
 #include "db/Target.h"
 #include "db/Version.h"
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -33,67 +30,6 @@ struct CompileOptions {
   bool baseline = false;
   bool keepTemps = false;
 };
-
-/// The directory of the running executable (where tessel-opt lives too).
-std::string selfDir() {
-  std::error_code ec;
-  fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : p.parent_path().string();
-}
-
-/// An LLVM 19 tool: /usr/lib/llvm-19/bin/NAME, else NAME-19 on PATH.
-std::string llvmTool(const std::string &name) {
-  std::string p = "/usr/lib/llvm-19/bin/" + name;
-  if (access(p.c_str(), X_OK) == 0)
-    return p;
-  return name + "-19";
-}
-
-/// Runs `argv` in directory `cwd`, stdout to `outFile` if given (stderr
-/// passes through); returns an error naming the tool when it fails.
-Status run(const std::vector<std::string> &argv, const std::string &cwd,
-           const std::string &outFile = "") {
-  pid_t pid = fork();
-  if (pid < 0)
-    return makeError(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    if (chdir(cwd.c_str()) != 0)
-      _exit(127);
-    if (!outFile.empty()) {
-      int fd = open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd < 0 || dup2(fd, 1) < 0)
-        _exit(127);
-    }
-    std::vector<char *> args;
-    for (const auto &a : argv)
-      args.push_back(const_cast<char *>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    std::fprintf(stderr, "tessel: error: cannot run %s: %s\n", args[0],
-                 std::strerror(errno));
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  fs::path tool(argv[0]);
-  if (WIFSIGNALED(status))
-    return makeError(tool.filename().string() + " died with signal " +
-                     std::to_string(WTERMSIG(status)));
-  if (WEXITSTATUS(status) != 0)
-    return makeError(tool.filename().string() + " failed (exit status " +
-                     std::to_string(WEXITSTATUS(status)) + ")");
-  return Status::ok();
-}
-
-Result<std::string> readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return makeError(path + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// Rejects paths the pipeline option syntax cannot carry.
 Status checkOptionPath(const std::string &what, const std::string &path) {
@@ -150,11 +86,10 @@ int runCompile(const CompileOptions &o) {
   }
   std::error_code ec;
   fs::path out = fs::absolute(o.outDir);
-  std::string tmpl = (fs::temp_directory_path() / "tessel-compile-XXXXXX").string();
-  if (!mkdtemp(tmpl.data()))
-    return fail(std::string("cannot create a scratch directory: ") +
-                std::strerror(errno));
-  fs::path work(tmpl);
+  auto scratch = makeScratchDir("tessel-compile");
+  if (!scratch)
+    return fail(scratch.message());
+  fs::path work(*scratch);
   auto cleanup = [&]() {
     if (o.keepTemps)
       std::cerr << "tessel: intermediate files kept in " << work.string() << "\n";
@@ -181,7 +116,7 @@ int runCompile(const CompileOptions &o) {
        "-relocation-model=pic", "-filetype=obj", "model.bc", "-o", "model.o"},
   };
   for (const auto &step : steps) {
-    if (Status s = run(step, work.string()); !s) {
+    if (Status s = runTool(step, work.string()); !s) {
       std::string msg = s.message();
       cleanup();
       return fail(msg + " while compiling " + o.model);

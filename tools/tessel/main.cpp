@@ -26,6 +26,7 @@ int main(int argc, char **argv) {
   tessel::addCompileCommand(app, exitCode);
 #ifdef TESSEL_HAVE_TUNER
   tessel::addTuneCommand(app, exitCode);
+  tessel::addAotCommand(app, exitCode);
 #endif
   try {
     app.parse(argc, argv);

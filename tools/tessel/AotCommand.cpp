@@ -1,0 +1,55 @@
+// `tessel aot --db F --target T -o OUTDIR`: the tuned kernels of a schedule
+// database as a static library and C header for one target (AotLibrary.h).
+#include "tools/tessel/AotLibrary.h"
+#include "tools/tessel/Commands.h"
+
+#include "db/Target.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace tessel {
+
+namespace {
+
+struct AotOptions {
+  std::string db, target = "host", outDir;
+};
+
+int runAot(const AotOptions &o) {
+  auto preset = resolveTarget(o.target);
+  if (!preset)
+    return fail(preset.message());
+  if (!std::filesystem::exists(o.db))
+    return fail(o.db + ": no such schedule database");
+  auto lib = buildKernelLibrary(o.db, *preset, o.outDir);
+  if (!lib)
+    return fail(lib.message());
+  for (const std::string &s : lib->skipped)
+    std::cerr << "tessel: skipped " << s << "\n";
+  std::cout << "wrote " << (std::filesystem::path(o.outDir) / "libtessel_kernels.a").string()
+            << " and tessel_kernels.h: " << lib->kernels.size() << " kernel"
+            << (lib->kernels.size() == 1 ? "" : "s") << " for " << preset->name
+            << " (" << preset->arch << ")\n";
+  for (const AotKernelInfo &k : lib->kernels)
+    std::cout << "  " << k.function << "  " << k.signature << "\n";
+  return 0;
+}
+
+} // namespace
+
+void addAotCommand(CLI::App &app, int &exitCode) {
+  auto o = std::make_shared<AotOptions>();
+  CLI::App *cmd = app.add_subcommand(
+      "aot", "Compile the tuned kernels of a database ahead of time into a static "
+             "library and C header for a target");
+  cmd->add_option("--db", o->db, "Schedule database")->required();
+  cmd->add_option("--target", o->target, "Target preset or 'host'")
+      ->capture_default_str();
+  cmd->add_option("-o,--out", o->outDir, "Output directory")->required();
+  cmd->callback([o, &exitCode]() { exitCode = runAot(*o); });
+}
+
+} // namespace tessel

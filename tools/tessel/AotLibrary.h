@@ -1,0 +1,41 @@
+// A kernel library: every task with a usable best record for a target in a
+// schedule database, its Halide kernel compiled ahead of time with that
+// schedule, C adapters, one Halide runtime, one archive and one header.
+// Used by `tessel aot` and by `tessel compile --kernels halide`.
+#ifndef TESSEL_TOOLS_AOTLIBRARY_H
+#define TESSEL_TOOLS_AOTLIBRARY_H
+
+#include "db/Signature.h"
+#include "db/Status.h"
+#include "db/Target.h"
+
+#include <string>
+#include <vector>
+
+namespace tessel {
+
+struct AotKernelInfo {
+  std::string signature, taskHash, function, scheduleId;
+  double medianSec = 0;
+  std::string machineCpu;
+  int64_t threads = 1;
+};
+
+struct AotLibrary {
+  std::vector<AotKernelInfo> kernels;
+  std::vector<std::string> skipped; ///< "signature: reason"
+};
+
+/// The C function name of the kernel of task `taskHash`.
+std::string aotFunctionName(const std::string &taskHash);
+
+/// Builds OUTDIR/libtessel_kernels.a and OUTDIR/tessel_kernels.h for
+/// `preset` from the best records in `dbPath`. Tasks without a Halide kernel
+/// or whose kernel does not compile are listed in `skipped`.
+Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
+                                      const TargetPreset &preset,
+                                      const std::string &outDir);
+
+} // namespace tessel
+
+#endif // TESSEL_TOOLS_AOTLIBRARY_H

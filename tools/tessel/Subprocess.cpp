@@ -1,0 +1,114 @@
+// External tools and file helpers for the tessel commands.
+#include "tools/tessel/Subprocess.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace tessel {
+
+Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
+               const std::string &outFile) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return makeError(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0)
+      _exit(127);
+    if (!outFile.empty()) {
+      int fd = open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0 || dup2(fd, 1) < 0)
+        _exit(127);
+    }
+    std::vector<char *> args;
+    for (const auto &a : argv)
+      args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    std::fprintf(stderr, "tessel: error: cannot run %s: %s\n", args[0],
+                 std::strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string tool = fs::path(argv[0]).filename().string();
+  if (WIFSIGNALED(status))
+    return makeError(tool + " died with signal " + std::to_string(WTERMSIG(status)));
+  if (WEXITSTATUS(status) != 0)
+    return makeError(tool + " failed (exit status " +
+                     std::to_string(WEXITSTATUS(status)) + ")");
+  return Status::ok();
+}
+
+std::string selfDir() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : p.parent_path().string();
+}
+
+std::string llvmTool(const std::string &name) {
+  std::string p = "/usr/lib/llvm-19/bin/" + name;
+  if (access(p.c_str(), X_OK) == 0)
+    return p;
+  return name + "-19";
+}
+
+namespace {
+bool onPath(const std::string &tool) {
+  const char *path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin");
+  std::string d;
+  while (std::getline(dirs, d, ':'))
+    if (!d.empty() && access((d + "/" + tool).c_str(), X_OK) == 0)
+      return true;
+  return false;
+}
+} // namespace
+
+Result<std::string> cCompilerFor(const std::string &arch) {
+  struct utsname u {};
+  uname(&u);
+  std::string host = u.machine;
+  if (host == arch)
+    return std::string("cc");
+  if (arch == "aarch64") {
+    if (onPath("aarch64-linux-gnu-gcc"))
+      return std::string("aarch64-linux-gnu-gcc");
+    return makeError("building aarch64 code on " + host +
+                     " needs aarch64-linux-gnu-gcc (Debian package "
+                     "gcc-aarch64-linux-gnu; tools/deps.sh installs it)");
+  }
+  if (arch == "x86_64" && onPath("x86_64-linux-gnu-gcc"))
+    return std::string("x86_64-linux-gnu-gcc");
+  return makeError("no C compiler for " + arch + " on " + host);
+}
+
+Result<std::string> readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return makeError(path + ": cannot read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result<std::string> makeScratchDir(const std::string &prefix) {
+  std::string tmpl = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!mkdtemp(tmpl.data()))
+    return makeError(std::string("cannot create a scratch directory: ") +
+                     std::strerror(errno));
+  return tmpl;
+}
+
+} // namespace tessel
