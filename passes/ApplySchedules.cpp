@@ -9,12 +9,14 @@
 #include "db/Schedule.h"
 #include "db/Target.h"
 #include "kernels/Heuristic.h"
+#include "kernels/Loops.h"
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <map>
 
@@ -51,7 +53,26 @@ double taskDistance(const TaskSignature &a, const TaskSignature &b) {
 
 struct Choice {
   std::string json, source, id;
+  std::string kernel; ///< the Halide kernel to call (kernels=halide), or ""
 };
+
+/// The signatures of the kernels a tessel_kernels.h declares, mapped to their
+/// functions (its table lines: {"signature", "function"},).
+Result<std::map<std::string, std::string>> readKernelTable(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    return makeError(path + ": cannot read the kernel library header");
+  std::map<std::string, std::string> table;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto a = line.find("{\""), b = line.find("\", \""), c = line.rfind("\"}");
+    if (a == std::string::npos || b == std::string::npos || c == std::string::npos ||
+        b < a || c < b)
+      continue;
+    table[line.substr(a + 2, b - a - 2)] = line.substr(b + 4, c - b - 4);
+  }
+  return table;
+}
 
 struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
   using ApplySchedulesBase::ApplySchedulesBase;
@@ -88,6 +109,21 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
       }
     }
 
+    if (kernels != "mlir" && kernels != "halide") {
+      module.emitError() << "tessel-apply-schedules: kernels must be 'mlir' or "
+                            "'halide', not '" << kernels << "'";
+      return signalPassFailure();
+    }
+    std::optional<std::map<std::string, std::string>> kernelTable;
+    if (kernels == "halide" && !kernelLib.empty()) {
+      auto table = readKernelTable(kernelLib);
+      if (!table) {
+        module.emitError() << "tessel-apply-schedules: " << table.message();
+        return signalPassFailure();
+      }
+      kernelTable = std::move(*table);
+    }
+
     std::string reportText;
     llvm::raw_string_ostream report(reportText);
     std::map<std::string, int> counts;
@@ -116,6 +152,17 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
           c.source = src.str();
       } else {
         c = choose(sig, *preset, best);
+        // kernels=halide: a tuned task with a Halide kernel calls it.
+        if (kernels == "halide" && c.source == "tuned" &&
+            !describeLoops(sig).pure.empty()) {
+          if (!kernelTable)
+            c.kernel = "tessel_k_" + sig.hash().substr(0, 16);
+          else if (auto it = kernelTable->find(sig.canonical());
+                   it != kernelTable->end())
+            c.kernel = it->second;
+        }
+        if (!c.kernel.empty())
+          op->setAttr(kKernelAttr, b.getStringAttr(c.kernel));
         op->setAttr(kScheduleAttr, b.getStringAttr(c.json));
         op->setAttr(kScheduleSourceAttr, b.getStringAttr(c.source));
         op->setAttr(kScheduleIdAttr, b.getStringAttr(c.id));
@@ -124,7 +171,8 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
       std::string loc;
       llvm::raw_string_ostream ls(loc);
       op->getLoc().print(ls);
-      std::string line = c.source + " " + c.id + " " + sig.canonical();
+      std::string line = c.source + " " + c.id + " " + sig.canonical() +
+                         (c.kernel.empty() ? " [mlir]" : " [halide " + c.kernel + "]");
       report << ls.str() << ": " << line << "\n";
       if (remarks)
         op->emitRemark() << line;

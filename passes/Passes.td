@@ -49,8 +49,31 @@ def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
            "Write the coverage report to this file">,
     Option<"remarks", "remarks", "bool", /*default=*/"false",
            "Emit one remark per op with its coverage line">,
+    Option<"kernels", "kernels", "std::string", /*default=*/"\"mlir\"",
+           "'mlir': every op is tiled by tessel-tile-from-schedule; 'halide': "
+           "an op with a tuned Halide kernel calls it instead (tessel.kernel)">,
+    Option<"kernelLib", "kernel-lib", "std::string", /*default=*/"\"\"",
+           "With kernels=halide: the tessel_kernels.h of the library to call "
+           "(only its kernels are used); empty: every tuned task">,
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def CallKernels : Pass<"tessel-call-kernels", "mlir::ModuleOp"> {
+  let summary = "Replace ops that name a Halide kernel by a call into it";
+  let description = [{
+    Each op with a `tessel.kernel` attribute (set by tessel-apply-schedules
+    with kernels=halide), together with the padding and the epilogue its task
+    folds in, becomes a call to `<kernel>_mlir` of a `tessel aot` library:
+    the arrays of the task (input, weights, bias, residual, then the output)
+    as identity-layout memrefs, which tessel-compile lowers to plain pointers.
+    An op whose arrays do not match the kernel's exactly keeps its schedule
+    and gets a remark.
+  }];
+  let dependentDialects = [
+    "mlir::bufferization::BufferizationDialect", "mlir::func::FuncDialect",
+    "mlir::memref::MemRefDialect", "mlir::tensor::TensorDialect"
+  ];
 }
 
 def TileFromSchedule : Pass<"tessel-tile-from-schedule", "mlir::func::FuncOp"> {

@@ -30,6 +30,14 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                              llvm::cl::desc("Coverage report file")};
   Option<std::string> header{*this, "header",
                              llvm::cl::desc("Write the C header to this file")};
+  Option<std::string> kernels{
+      *this, "kernels",
+      llvm::cl::desc("'mlir': tile every op; 'halide': ops with a tuned Halide "
+                     "kernel call it (link the tessel aot library)"),
+      llvm::cl::init("mlir")};
+  Option<std::string> kernelLib{
+      *this, "kernel-lib",
+      llvm::cl::desc("With kernels=halide: the library's tessel_kernels.h")};
   Option<bool> barePtr{
       *this, "bare-ptr",
       llvm::cl::desc("Entry points take bare pointers and write results to "
@@ -53,7 +61,8 @@ std::string frontEndPipeline() {
 
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
-                            bool baseline, bool barePtr) {
+                            bool baseline, bool barePtr, const std::string &kernels,
+                            const std::string &kernelLib) {
   std::string p = "builtin.module(";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
@@ -62,7 +71,14 @@ std::string compilePipeline(const std::string &db, const std::string &target,
     p += "tessel-apply-schedules{db=" + db + " target=" + target;
     if (!report.empty())
       p += " report=" + report;
-    p += "},func.func(tessel-tile-from-schedule),canonicalize,cse,";
+    if (kernels != "mlir")
+      p += " kernels=" + kernels;
+    if (!kernelLib.empty())
+      p += " kernel-lib=" + kernelLib;
+    p += "},";
+    if (kernels != "mlir")
+      p += "tessel-call-kernels,";
+    p += "func.func(tessel-tile-from-schedule),canonicalize,cse,";
   }
   p += "eliminate-empty-tensors,"
        "one-shot-bufferize{bufferize-function-boundaries "
@@ -94,7 +110,7 @@ void registerCompilePipeline() {
       "TOSA / linalg on tensors to the LLVM dialect with tessel's schedules",
       [](OpPassManager &pm, const CompileOptions &o) {
         std::string text = compilePipeline(o.db, o.target, o.report, o.header, o.baseline,
-                                           o.barePtr);
+                                           o.barePtr, o.kernels, o.kernelLib);
         // The text names the module level itself: parse its contents.
         text = text.substr(std::string("builtin.module(").size());
         text.pop_back();

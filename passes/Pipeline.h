@@ -14,7 +14,9 @@ std::string frontEndPipeline();
 /// The textual pass pipeline of tessel-compile, anchored on builtin.module.
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
-                            bool baseline, bool barePtr);
+                            bool baseline, bool barePtr,
+                            const std::string &kernels = "mlir",
+                            const std::string &kernelLib = "");
 
 /// Registers the `tessel-compile` pipeline.
 void registerCompilePipeline();

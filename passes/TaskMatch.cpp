@@ -127,8 +127,15 @@ bool isConstant(Value v, double expect) {
 /// Epilogue steps of one elementwise consumer `g` of `value` (the op's
 /// result), applied in body order; stops at the first op it cannot name.
 /// Returns false if anything in the body is not a recognised step.
+/// The chain of epilogue generics after an op and the values its steps read.
+struct Epilogue {
+  std::vector<std::string> steps;
+  std::vector<Operation *> ops;
+  Value bias, residual; ///< bias may be a scalar (a folded splat)
+};
+
 bool epilogueOf(linalg::GenericOp g, Value value, int64_t channelDim,
-                std::vector<std::string> &steps) {
+                Epilogue &epilogue) {
   if (g.getNumDpsInits() != 1 || g.getNumLoops() != g.getNumParallelLoops())
     return false;
   Block &body = g.getRegion().front();
@@ -160,6 +167,7 @@ bool epilogueOf(linalg::GenericOp g, Value value, int64_t channelDim,
     return "";
   };
   std::vector<std::string> found;
+  std::vector<std::pair<std::string, Value>> operands;
   for (Operation &op : body.without_terminator()) {
     auto other = [&](Operation &o) -> Value {
       if (o.getNumOperands() != 2)
@@ -175,14 +183,20 @@ bool epilogueOf(linalg::GenericOp g, Value value, int64_t channelDim,
     if (isa<arith::AddFOp>(op)) {
       Value x = other(op);
       std::string k = x ? argKind(x) : "";
+      Value operand;
+      if (auto arg = dyn_cast_or_null<BlockArgument>(x); arg && !k.empty())
+        operand = g.getDpsInputOperand(arg.getArgNumber())->get();
       // A value from outside the body (a splat bias folded to a scalar) is
       // the same for every channel: a bias too.
       if (k.empty() && x && !isa<BlockArgument>(x) &&
-          x.getParentRegion() != &g.getRegion() && x.getType().isF32())
+          x.getParentRegion() != &g.getRegion() && x.getType().isF32()) {
         k = "bias";
+        operand = x;
+      }
       if (k.empty())
         return false;
       found.push_back(k);
+      operands.push_back({k, operand});
     } else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op)) {
       Value x = other(op);
       if (!x || !isZero(x))
@@ -214,31 +228,40 @@ bool epilogueOf(linalg::GenericOp g, Value value, int64_t channelDim,
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   if (yield.getNumOperands() != 1 || yield.getOperand(0) != cur)
     return false;
-  steps.insert(steps.end(), found.begin(), found.end());
+  // One bias and one residual at most (the kernels' arrays).
+  for (auto &[k, v] : operands) {
+    Value &slot = k == "bias" ? epilogue.bias : epilogue.residual;
+    if (slot)
+      return false;
+    slot = v;
+  }
+  epilogue.steps.insert(epilogue.steps.end(), found.begin(), found.end());
+  epilogue.ops.push_back(g);
   return true;
 }
 
 /// The epilogue: the chain of single-consumer elementwise generics after the
 /// op whose bodies are all recognised steps.
-std::string epilogueChain(Operation *op, int64_t channelDim) {
-  std::vector<std::string> steps;
+Epilogue epilogueChain(Operation *op, int64_t channelDim) {
+  Epilogue epilogue;
   Value v = op->getResult(0);
   while (true) {
     Operation *user = nullptr;
+    bool single = true;
     for (Operation *u : v.getUsers()) {
       if (user && u != user)
-        return "";
+        single = false;
       user = u;
     }
     auto g = dyn_cast_or_null<linalg::GenericOp>(user);
-    if (!g || g->getNumResults() != 1 || !epilogueOf(g, v, channelDim, steps))
+    Epilogue next = epilogue;
+    if (!single || !g || g->getNumResults() != 1 ||
+        !epilogueOf(g, v, channelDim, next))
       break;
+    epilogue = next;
     v = g->getResult(0);
   }
-  std::string s;
-  for (size_t i = 0; i < steps.size(); ++i)
-    s += (i ? "+" : "") + steps[i];
-  return s;
+  return epilogue;
 }
 
 } // namespace
@@ -384,9 +407,15 @@ Result<MatchedTask> matchTask(linalg::LinalgOp op) {
     if (!types(!pool))
       return makeError("weight element type is not supported");
   }
-  std::string epilogue = epilogueChain(o, channelDim);
-  if (!epilogue.empty() && in == "f32")
-    text << " epilogue=" << epilogue;
+  Epilogue epilogue = epilogueChain(o, channelDim);
+  if (!epilogue.steps.empty() && in == "f32") {
+    text << " epilogue=";
+    for (size_t i = 0; i < epilogue.steps.size(); ++i)
+      text << (i ? "+" : "") << epilogue.steps[i];
+    result.epilogueOps = epilogue.ops;
+    result.bias = epilogue.bias;
+    result.residual = epilogue.residual;
+  }
   auto sig = TaskSignature::parse(text.str());
   if (!sig)
     return makeError("no task signature (" + sig.message() + ") for `" +

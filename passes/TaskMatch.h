@@ -19,6 +19,8 @@ inline constexpr const char *kTaskAttr = "tessel.task";
 inline constexpr const char *kScheduleAttr = "tessel.schedule";
 inline constexpr const char *kScheduleSourceAttr = "tessel.schedule_source";
 inline constexpr const char *kScheduleIdAttr = "tessel.schedule_id";
+/// The C function of a Halide kernel an op calls (kernels=halide).
+inline constexpr const char *kKernelAttr = "tessel.kernel";
 /// Module attribute: the target preset the schedules were chosen for.
 inline constexpr const char *kTargetAttr = "tessel.target";
 
@@ -34,6 +36,12 @@ struct MatchedTask {
   TaskSignature signature;
   /// The tensor.pad producer folded into the signature's padding, if any.
   mlir::Operation *foldedPad = nullptr;
+  /// The elementwise generics folded into the signature's epilogue, in
+  /// order (the last one produces the task's output), and the values their
+  /// bias and residual steps read (bias: a vector over the channels, or a
+  /// scalar when a splat was folded).
+  std::vector<mlir::Operation *> epilogueOps;
+  mlir::Value bias, residual;
 };
 
 /// The task signature of a tunable op; an error says why it has none

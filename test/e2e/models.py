@@ -18,7 +18,7 @@ nor explode through the layers), vectors (biases, batch-norm parameters)
 V * (1 + 0.5 sin(f(index))) (the sign kept, so that variances stay
 positive). The input files are never modified.
 
-usage: models.py --tessel BIN_DIR [--db F] [--no-perturb] MODEL.mlir...
+usage: models.py --tessel BIN_DIR [--db F] [--kernels mlir|halide] [--no-perturb] MODEL.mlir...
 """
 import argparse
 import array
@@ -120,7 +120,7 @@ def build(tessel, model, out, extra, cc):
     run([os.path.join(tessel, "tessel"), "compile", model, "-o", out] + extra)
     exe = os.path.join(out, "run")
     run([cc, "-O2", "-include", os.path.join(out, "model.h"), HARNESS,
-         os.path.join(out, "model.o"), "-lm", "-o", exe])
+         os.path.join(out, "libmodel.a"), "-lpthread", "-ldl", "-lm", "-o", exe])
     return exe
 
 
@@ -129,6 +129,8 @@ def main():
     ap.add_argument("--tessel", required=True, help="directory of tessel and tessel-opt")
     ap.add_argument("--db", help="schedule database for the tessel build")
     ap.add_argument("--target", default="host")
+    ap.add_argument("--kernels", default="mlir", choices=["mlir", "halide"],
+                    help="tessel build: MLIR loops, or calls into tuned Halide kernels")
     ap.add_argument("--no-perturb", action="store_true")
     ap.add_argument("--bench", type=int, default=0, help="also time N calls of each")
     ap.add_argument("--cc", default="cc")
@@ -143,7 +145,8 @@ def main():
                 src = os.path.join(tmp, name + ".perturbed.mlir")
                 with open(model) as f, open(src, "w") as g:
                     g.write(perturb(f.read()))
-            extra = ["--target", args.target] + (["--db", args.db] if args.db else [])
+            extra = ["--target", args.target, "--kernels", args.kernels] + \
+                (["--db", args.db] if args.db else [])
             try:
                 tuned = build(args.tessel, src, os.path.join(tmp, name + "-tessel"), extra, args.cc)
                 ref = build(args.tessel, src, os.path.join(tmp, name + "-ref"),

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole path on resnet18: tasks from tessel-opt, a tiny tuning session
-# (tessel tune --tasks), `tessel compile --db` using the tuned schedules, and
-# the compiled model checked against the untiled reference (models.py).
+# (tessel tune --tasks), `tessel compile --db` using the tuned schedules, both
+# with MLIR loops and with calls into the tuned Halide kernels (--kernels
+# halide), each checked against the untiled reference (models.py).
 # usage: resnet18_tuned.sh BIN_DIR MODELS_DIR WORK_DIR
 set -eu
 bin=$1 models=$2 work=$3
@@ -17,3 +18,9 @@ test -s "$work/r18/model.o" && test -s "$work/r18/model.h"
 grep -q "summary: tuned=[1-9][0-9]* nearest=[0-9]* default=0" "$work/r18/report.txt"
 /usr/bin/python3 "$(dirname "$0")/models.py" --tessel "$bin" --db "$work/s.db" \
   "$models/linalg/torchvision/resnet18.mlir"
+# The same with the tuned ops calling their Halide kernels (tessel aot).
+"$bin/tessel" compile "$models/linalg/torchvision/resnet18.mlir" --db "$work/s.db" \
+  --kernels halide -o "$work/r18-halide" > /dev/null
+grep -q "\[halide tessel_k_" "$work/r18-halide/report.txt"
+/usr/bin/python3 "$(dirname "$0")/models.py" --tessel "$bin" --db "$work/s.db" \
+  --kernels halide "$models/linalg/torchvision/resnet18.mlir"

@@ -5,6 +5,9 @@
 // names, and nothing time- or path-dependent enters the outputs, so the same
 // inputs give the same bytes.
 #include "tools/tessel/Commands.h"
+#ifdef TESSEL_HAVE_TUNER
+#include "tools/tessel/AotLibrary.h"
+#endif
 #include "tools/tessel/Subprocess.h"
 
 #include "db/Hash.h"
@@ -26,7 +29,7 @@ namespace tessel {
 namespace {
 
 struct CompileOptions {
-  std::string model, db, target = "host", outDir;
+  std::string model, db, target = "host", outDir, kernels = "mlir";
   bool baseline = false;
   bool keepTemps = false;
 };
@@ -66,6 +69,9 @@ int runCompile(const CompileOptions &o) {
   auto preset = resolveTarget(o.target);
   if (!preset)
     return fail(preset.message());
+  if (o.kernels == "halide" && (o.db.empty() || o.baseline))
+    return fail("--kernels halide takes its kernels from a database: give --db "
+                "(and no --baseline)");
   fs::path model = fs::absolute(o.model);
   auto modelText = readFile(model.string());
   if (!modelText)
@@ -104,6 +110,25 @@ int runCompile(const CompileOptions &o) {
     pipeline += " db=" + db.string();
   if (o.baseline)
     pipeline += " baseline=1";
+  // kernels=halide: the database's tuned kernels as a tessel aot library,
+  // which the ops with a tuned Halide kernel call.
+  size_t halideKernels = 0;
+  if (o.kernels == "halide") {
+#ifdef TESSEL_HAVE_TUNER
+    auto lib = buildKernelLibrary(db.string(), *preset, (work / "kernels").string());
+    if (!lib) {
+      cleanup();
+      return fail(lib.message());
+    }
+    for (const std::string &skipped : lib->skipped)
+      std::cerr << "tessel: no Halide kernel for " << skipped << "\n";
+    halideKernels = lib->kernels.size();
+    pipeline += " kernels=halide kernel-lib=" + (work / "kernels" / "tessel_kernels.h").string();
+#else
+    cleanup();
+    return fail("--kernels halide needs tessel built with Halide");
+#endif
+  }
   std::string triple = "-mtriple=" + preset->llvmTriple;
   std::string cpu = "-mcpu=" + preset->llvmCpu;
   std::string attrs = "-mattr=" + preset->llvmFeatures;
@@ -115,6 +140,12 @@ int runCompile(const CompileOptions &o) {
       {llvmTool("llc"), "-O3", triple, cpu, attrs, "-fp-contract=fast",
        "-relocation-model=pic", "-filetype=obj", "model.bc", "-o", "model.o"},
   };
+  // libmodel.a: the model, and the kernels it calls.
+  std::vector<std::string> archive = {llvmTool("llvm-ar"), "qcsLD", "libmodel.a",
+                                      "model.o"};
+  if (o.kernels == "halide")
+    archive.push_back("kernels/libtessel_kernels.a");
+  steps.push_back(archive);
   for (const auto &step : steps) {
     if (Status s = runTool(step, work.string()); !s) {
       std::string msg = s.message();
@@ -133,7 +164,10 @@ int runCompile(const CompileOptions &o) {
          << dbHash << "\n"
          << "lowering: "
          << (o.baseline ? "baseline (untiled upstream loops)"
-                        : "tessel schedules (tiled, vectorized)")
+             : o.kernels == "halide"
+                 ? "tessel schedules; ops with a tuned Halide kernel call it (" +
+                       std::to_string(halideKernels) + " kernels in libmodel.a)"
+                 : std::string("tessel schedules (tiled, vectorized)"))
          << "\n"
          << "tools: tessel " << kTesselVersion << ", MLIR/LLVM "
          << toolVersion(llvmTool("llc")) << "\n";
@@ -146,17 +180,21 @@ int runCompile(const CompileOptions &o) {
     cleanup();
     return fail(o.outDir + ": " + ec.message());
   }
-  for (const char *f : {"model.o", "model.h"}) {
-    fs::copy_file(work / f, out / f, fs::copy_options::overwrite_existing, ec);
+  std::vector<std::string> outputs = {"model.o", "model.h", "libmodel.a"};
+  if (o.kernels == "halide")
+    outputs.push_back("kernels/tessel_kernels.h");
+  for (const std::string &f : outputs) {
+    fs::copy_file(work / f, out / fs::path(f).filename(),
+                  fs::copy_options::overwrite_existing, ec);
     if (ec) {
       cleanup();
-      return fail((out / f).string() + ": " + ec.message());
+      return fail((out / fs::path(f).filename()).string() + ": " + ec.message());
     }
   }
   std::ofstream(out / "report.txt") << report.str();
   cleanup();
   std::cout << "wrote " << (fs::path(o.outDir) / "model.o").string()
-            << ", model.h, report.txt";
+            << ", libmodel.a, model.h, report.txt";
   if (coverage) {
     auto pos = coverage->rfind("summary:");
     if (pos != std::string::npos)
@@ -179,6 +217,11 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--target", o->target, "Target preset or 'host'")
       ->capture_default_str();
   cmd->add_option("-o,--out", o->outDir, "Output directory")->required();
+  cmd->add_option("--kernels", o->kernels,
+                  "mlir: every op tiled by tessel-opt; halide: ops with a tuned "
+                  "Halide kernel call it (needs --db; libmodel.a holds both)")
+      ->check(CLI::IsMember({"mlir", "halide"}))
+      ->capture_default_str();
   cmd->add_flag("--baseline", o->baseline,
                 "Untiled upstream lowering (the reference), no schedules");
   cmd->add_flag("--keep-temps", o->keepTemps,
