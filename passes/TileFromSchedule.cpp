@@ -18,6 +18,7 @@
 
 #include "db/Schedule.h"
 #include "db/Target.h"
+#include "kernels/Heuristic.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
@@ -177,15 +178,13 @@ linalg::LinalgOp toNhwc(PatternRewriter &rewriter, linalg::LinalgOp op) {
   return op;
 }
 
-/// fp32 lanes of a vector on the module's target (`tessel.target`, set by
-/// tessel-apply-schedules); 8 when the module names none.
-int64_t vectorLanes(Operation *op) {
+/// The module's target preset (`tessel.target`, set by
+/// tessel-apply-schedules); x86-64-avx2 when the module names none.
+TargetPreset targetPreset(Operation *op) {
   auto module = op->getParentOfType<ModuleOp>();
   auto name = module ? module->getAttrOfType<StringAttr>(kTargetAttr) : StringAttr();
-  if (!name)
-    return 8;
-  auto preset = resolveTarget(name.str());
-  return preset ? preset->vectorLanesF32() : 8;
+  auto preset = resolveTarget(name ? name.str() : std::string("x86-64-avx2"));
+  return preset ? *preset : *resolveTarget("x86-64-avx2");
 }
 
 struct TileFromSchedulePass
@@ -305,6 +304,14 @@ struct TileFromSchedulePass
     // the same loop names. Its vector loop is the channel loop, so the
     // register tiles of a schedule vectorizing another loop swap roles.
     std::string scheduleVector = s0.vectorDim;
+    // The task in its NHWC layout (what the NHWC form computes).
+    std::optional<TaskSignature> nhwcTask;
+    if (auto t = matchTask(op)) {
+      nhwcTask = t->signature;
+      nhwcTask->layout = familyLayouts(nhwcTask->family).front();
+      if (!nhwcTask->normalize())
+        nhwcTask.reset();
+    }
     PatternRewriter rewriter(op.getContext());
     if (op.hasPureTensorSemantics())
       op = toNhwc(rewriter, op);
@@ -313,30 +320,20 @@ struct TileFromSchedulePass
     std::string channel = isa<linalg::Conv2DNhwcHwcfOp>(op) ? "f" : "c";
     bool nhwcWindowed = isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
                             linalg::PoolingNhwcMaxOp>(op);
-    if (nhwcWindowed && scheduleVector != channel) {
+    if (nhwcWindowed && scheduleVector != channel && nhwcTask) {
       // A schedule made for the NCHW kernel (vectorized along the output
-      // width, or not at all): in the NHWC form the channel loop carries the
-      // vectors. Its register tile becomes a whole number of vectors (at least
-      // the schedule's widest register tile), the width tile takes the
-      // schedule's next register tile, and a cache tile of the channel
-      // smaller than that is dropped.
-      auto &ti = swapped.tileInner;
-      int64_t widest = 1, next = 1;
-      for (const auto &[d, v] : ti)
-        if (d != channel) {
-          if (v > widest)
-            next = widest, widest = v;
-          else
-            next = std::max(next, v);
-        }
-      int64_t lanes = vectorLanes(op);
-      int64_t rc = std::max<int64_t>({widest, ti.count(channel) ? ti[channel] : 1, lanes});
-      rc = (rc + lanes - 1) / lanes * lanes;
-      ti.clear();
-      ti[channel] = rc;
-      ti["ow"] = next;
-      if (swapped.tileOuter.count(channel) && swapped.tileOuter[channel] < rc)
-        swapped.tileOuter.erase(channel);
+      // width, or not at all) does not carry over to the NHWC form, whose
+      // vectors run along the channels: its register tiles come from the
+      // built-in heuristic of the NHWC task; the cache tiles, loop order and
+      // parallel loops stay the schedule's, less a cache tile of a loop
+      // smaller than its new register tile.
+      Schedule h = heuristicSchedule(*nhwcTask, targetPreset(op));
+      swapped.tileInner = h.tileInner;
+      swapped.vectorDim = h.vectorDim;
+      swapped.vectorWidth = h.vectorWidth;
+      for (const auto &[d, r] : h.tileInner)
+        if (swapped.tileOuter.count(d) && swapped.tileOuter[d] < r)
+          swapped.tileOuter.erase(d);
     }
     const Schedule &s = swapped;
     SmallVector<int64_t> extents = op.getStaticLoopRanges();
