@@ -3,9 +3,10 @@
 # run, 1 thread:
 #   1. a 512^3 f32 matmul compiled with the tuned schedule of a database (the
 #      bench tunes it with Halide unless --db holds one), GFLOP/s;
-#   2. resnet18 (../shared/models) compiled with tuned schedules, with the
-#      built-in defaults, and by the untiled upstream lowering: median latency
-#      and the ratios.
+#   2. resnet18 (../shared/models) compiled with tuned schedules (MLIR loops),
+#      with the tuned Halide kernels (--kernels halide), with the built-in
+#      defaults, and by the untiled upstream lowering: median latency and the
+#      ratios.
 #   bench/compile.sh [--trials 60] [--db FILE] [--quick]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +30,8 @@ harness="$root/test/e2e/harness.c"
 build() { # build NAME MODEL [tessel compile options...]
   local name=$1 model=$2; shift 2
   "$bin/tessel" compile "$model" -o "$work/$name" "$@" > "$work/$name.log"
-  cc -O2 -include "$work/$name/model.h" "$harness" "$work/$name/model.o" -lm -o "$work/$name/run"
+  cc -O2 -include "$work/$name/model.h" "$harness" "$work/$name/libmodel.a" \
+    -lpthread -ldl -lm -o "$work/$name/run"
 }
 median_ms() { # median_ms NAME -> prints the median in ms
   "$work/$1/run" "$work/$1.out" --bench "$runs" | sed -E 's/.*median ([0-9.]+) ms.*/\1/'
@@ -55,18 +57,19 @@ done
 
 echo "== resnet18 (1x3x32x32, batch 1, 1 thread)"
 build r18-tuned "$models/resnet18.mlir" --db "$db"
+build r18-halide "$models/resnet18.mlir" --db "$db" --kernels halide
 build r18-default "$models/resnet18.mlir"
 build r18-untiled "$models/resnet18.mlir" --baseline
-grep -h "summary" "$work/r18-tuned.log" "$work/r18-default.log" | sed 's/^/  /'
+grep -h "summary" "$work/r18-tuned.log" "$work/r18-halide.log" "$work/r18-default.log" | sed 's/^/  /'
 # Interleaved rounds: the machine is shared.
 declare -A t
 for round in 1 2 3; do
-  for v in r18-tuned r18-default r18-untiled; do t[$v]+="$(median_ms $v) "; done
+  for v in r18-tuned r18-halide r18-default r18-untiled; do t[$v]+="$(median_ms $v) "; done
 done
 med3() { echo "$1" | tr ' ' '\n' | grep . | sort -g | sed -n 2p; }
 untiled=$(med3 "${t[r18-untiled]}")
 printf "%-28s %10s %10s   (rounds)\n" "resnet18" "median ms" "vs untiled"
-for v in r18-tuned r18-default r18-untiled; do
+for v in r18-tuned r18-halide r18-default r18-untiled; do
   m=$(med3 "${t[$v]}")
   printf "%-28s %10.4f %9.1fx   (%s)\n" "$v" "$m" "$(awk -v u=$untiled -v m=$m 'BEGIN{print u / m}')" "${t[$v]% }"
 done
