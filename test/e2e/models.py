@@ -18,7 +18,12 @@ nor explode through the layers), vectors (biases, batch-norm parameters)
 V * (1 + 0.5 sin(f(index))) (the sign kept, so that variances stay
 positive). The input files are never modified.
 
-usage: models.py --tessel BIN_DIR [--db F] [--kernels mlir|halide] [--no-perturb] MODEL.mlir...
+The reference always runs on this machine; with --target, --cc and
+--run-prefix the tessel build can be for another target (e.g. graviton3,
+aarch64-linux-gnu-gcc, 'qemu-aarch64 -cpu max,sve256=on').
+
+usage: models.py --tessel BIN_DIR [--db F] [--kernels mlir|halide] [--target T]
+                 [--cc CC --run-prefix CMD] [--no-perturb] MODEL.mlir...
 """
 import argparse
 import array
@@ -116,10 +121,11 @@ def outputs(header):
     return result
 
 
-def build(tessel, model, out, extra, cc):
+def build(tessel, model, out, extra, cc, static=False):
     run([os.path.join(tessel, "tessel"), "compile", model, "-o", out] + extra)
     exe = os.path.join(out, "run")
-    run([cc, "-O2", "-include", os.path.join(out, "model.h"), HARNESS,
+    run([cc, "-O2"] + (["-static"] if static else []) +
+        ["-include", os.path.join(out, "model.h"), HARNESS,
          os.path.join(out, "libmodel.a"), "-lpthread", "-ldl", "-lm", "-o", exe])
     return exe
 
@@ -133,7 +139,11 @@ def main():
                     help="tessel build: MLIR loops, or calls into tuned Halide kernels")
     ap.add_argument("--no-perturb", action="store_true")
     ap.add_argument("--bench", type=int, default=0, help="also time N calls of each")
-    ap.add_argument("--cc", default="cc")
+    ap.add_argument("--cc", default="cc",
+                    help="C compiler for the tessel build (e.g. aarch64-linux-gnu-gcc)")
+    ap.add_argument("--run-prefix", default="",
+                    help="runs the tessel build through this command, e.g. "
+                         "'qemu-aarch64 -cpu max,sve256=on' (the reference runs here)")
     ap.add_argument("models", nargs="+")
     args = ap.parse_args()
     failures = 0
@@ -148,15 +158,16 @@ def main():
             extra = ["--target", args.target, "--kernels", args.kernels] + \
                 (["--db", args.db] if args.db else [])
             try:
-                tuned = build(args.tessel, src, os.path.join(tmp, name + "-tessel"), extra, args.cc)
+                tuned = build(args.tessel, src, os.path.join(tmp, name + "-tessel"), extra,
+                              args.cc, static=bool(args.run_prefix))
                 ref = build(args.tessel, src, os.path.join(tmp, name + "-ref"),
-                            ["--baseline", "--target", args.target], args.cc)
+                            ["--baseline", "--target", "host"], "cc")
             except RuntimeError as e:
                 print(f"{name}: ERROR {e}")
                 failures += 1
                 continue
             bench = ["--bench", str(args.bench)] if args.bench else []
-            t_out = run([tuned, os.path.join(tmp, name + ".tessel.bin")] + bench)
+            t_out = run(args.run_prefix.split() + [tuned, os.path.join(tmp, name + ".tessel.bin")] + bench)
             r_out = run([ref, os.path.join(tmp, name + ".ref.bin")] + bench)
             with open(os.path.join(tmp, name + "-tessel", "model.h")) as f:
                 outs = outputs(f.read())
