@@ -67,17 +67,34 @@ TuneSession::TuneSession(Database &db, TargetPreset target, TuneOptions options,
       command_(std::move(command)), log_(log) {
   machine_ = detectHostMachine();
   machine_.versions["halide"] = halideVersion();
-  double perCore = options_.peakGflopsPerCore > 0
-                       ? options_.peakGflopsPerCore
-                       : measureFmaPeakGflops(target_.vectorBits);
+  // Through a runner the peak is the target's nominal one: this machine's
+  // says nothing about it.
+  double perCore = options_.peakGflopsPerCore > 0 ? options_.peakGflopsPerCore
+                   : !options_.runner.empty()     ? target_.peakGflopsPerCore
+                                        : measureFmaPeakGflops(target_.vectorBits);
   peak_ = perCore * options_.threads;
   options_.measure.threads = options_.threads;
   options_.measure.cancel = &interrupted;
 }
 
 Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
-  if (Status s = checkRunsOn(target_, machine_); !s)
-    return makeError(s.message() + "; tune it on such a machine");
+  if (!options_.runner.empty()) {
+    RemoteOptions ro;
+    ro.runner = options_.runner;
+    ro.timeoutSec = options_.runnerTimeoutSec;
+    auto remote = RemoteMeasurer::create(target_, ro);
+    if (!remote)
+      return makeError("--runner: " + remote.message());
+    remote_ = std::move(*remote);
+    machine_ = remote_->machine(); // records describe the target
+    log_ << "measuring on " << machine_.cpuModel << " (" << machine_.arch << ")"
+         << (remote_->emulated() ? ", emulated: results are verified but never used as timings"
+                                 : "")
+         << "\n";
+  } else if (Status s = checkRunsOn(target_, machine_); !s) {
+    return makeError(s.message() + "; tune it on such a machine, or measure there "
+                                   "through --runner");
+  }
   auto session = db_.startSession(command_, machine_);
   if (!session)
     return makeError(session.message());
@@ -189,15 +206,12 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
     return e;
   };
   std::string firstError;
-  auto measureOne = [&](const Schedule &s, const std::string &source) -> Status {
-    bar.update(done, gflops(summary.best), eta(), "measuring " + source);
-    MeasureOptions mo = options_.measure;
-    // Halide's autoschedulers search before compiling: give them longer.
-    if (s.kind == "autoscheduler")
-      mo.timeoutSec *= 5;
-    MeasureResult r = measure(**fixture, s, target_, mo);
-    if (interrupted)
-      return Status(); // stopped mid-candidate: not a result
+  bool emulated = remote_ && remote_->emulated();
+  int verified = 0; // candidates that passed verification in this session
+  // Commits one result at once, and tells the search (emulated timings are
+  // not timings: the search learns nothing from them).
+  auto record = [&](const Schedule &s, const std::string &source,
+                    const MeasureResult &r) -> Status {
     Measurement m;
     m.task = task;
     m.target = target_.name;
@@ -213,23 +227,51 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
     m.maxError = r.maxError;
     m.threads = options_.threads;
     m.error = r.error;
+    m.emulated = emulated;
     auto inserted = db_.insertMeasurements({m});
     if (!inserted)
       return makeError(inserted.message());
-    search.observe(s, r.status == MeasureStatus::Ok ? r.medianSec : std::nullopt);
-    account(summary, source, r.status, r.medianSec, false);
+    search.observe(s, r.status == MeasureStatus::Ok && !emulated ? r.medianSec
+                                                                 : std::nullopt);
+    account(summary, source, r.status, r.medianSec, emulated);
     if (r.status != MeasureStatus::Ok && firstError.empty())
       firstError = std::string(statusName(r.status)) + ": " + r.error;
+    verified += r.status == MeasureStatus::Ok ? 1 : 0;
     ++done;
     ++measuredNow;
     ++summary.measured;
+    return Status();
+  };
+  auto measureOne = [&](const Schedule &s, const std::string &source) -> Status {
+    bar.update(done, gflops(summary.best), eta(), "measuring " + source);
+    MeasureOptions mo = options_.measure;
+    // Halide's autoschedulers search before compiling: give them longer.
+    if (s.kind == "autoscheduler")
+      mo.timeoutSec *= 5;
+    MeasureResult r = measure(**fixture, s, target_, mo);
+    if (interrupted)
+      return Status(); // stopped mid-candidate: not a result
+    return record(s, source, r);
+  };
+  // Through a runner: a batch per program run.
+  auto measureBatch = [&](const std::vector<std::pair<Schedule, std::string>> &batch)
+      -> Status {
+    bar.update(done, gflops(summary.best), eta(),
+               "building and running " + std::to_string(batch.size()) + " on the target");
+    std::vector<Schedule> schedules;
+    for (const auto &b : batch)
+      schedules.push_back(b.first);
+    auto results = remote_->measure(**fixture, schedules);
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (Status st = record(batch[i].first, batch[i].second, results[i]); !st)
+        return st;
     return Status();
   };
 
   // Seeds first: the heuristic and the two autoschedulers.
   std::vector<std::pair<Schedule, std::string>> seeds;
   seeds.emplace_back(heuristicSchedule(task, target_), "heuristic");
-  if (options_.autoschedulers)
+  if (options_.autoschedulers && !remote_) // AOT needs a loop nest
     for (const char *as : {"adams2019", "mullapudi2016"}) {
       Schedule s;
       s.kind = "autoscheduler";
@@ -240,19 +282,34 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   std::set<std::string> storedHashes;
   for (const auto &row : *stored)
     storedHashes.insert(row.scheduleHash);
+  std::vector<std::pair<Schedule, std::string>> pendingSeeds;
   for (const auto &[s, source] : seeds) {
     if (outOfBudget())
       break;
     if (storedHashes.count(s.hash()))
       continue;
+    if (remote_) {
+      pendingSeeds.emplace_back(s, source);
+      continue;
+    }
     if (Status st = measureOne(s, source); !st)
       return st;
   }
   while (!outOfBudget()) {
     int n = options_.batchSize;
     if (planned > 0)
-      n = std::min(n, planned - done);
-    auto batch = search.propose(n);
+      n = std::min(n, planned - done - static_cast<int>(pendingSeeds.size()));
+    auto batch = n > 0 ? search.propose(n)
+                       : std::vector<std::pair<Schedule, std::string>>{};
+    if (remote_) {
+      batch.insert(batch.begin(), pendingSeeds.begin(), pendingSeeds.end());
+      pendingSeeds.clear();
+      if (batch.empty())
+        break;
+      if (Status st = measureBatch(batch); !st)
+        return st;
+      continue;
+    }
     if (batch.empty())
       break; // the space is exhausted
     for (const auto &[s, source] : batch) {
@@ -265,7 +322,11 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   std::string note;
   if (interrupted)
     note = "(interrupted)";
-  if (!summary.best && !firstError.empty()) {
+  if (!summary.best && emulated && verified > 0) {
+    summary.note = "emulated: " + std::to_string(verified) +
+                   " verified, timings not used";
+    note += (note.empty() ? "" : " ") + summary.note;
+  } else if (!summary.best && !firstError.empty()) {
     summary.note = "no candidate passed; first problem: " + firstError;
     note += (note.empty() ? "" : " ") + summary.note;
   }

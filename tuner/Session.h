@@ -22,8 +22,10 @@
 #include "db/TasksFile.h"
 #include "db/Target.h"
 #include "tuner/Measure.h"
+#include "tuner/Remote.h"
 #include "tuner/Search.h"
 
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -42,6 +44,10 @@ struct TuneOptions {
   double peakGflopsPerCore = 0; ///< for "% of peak"; measured when 0
   /// Ranks proposals when set (the seam for a learned model); not owned.
   CostModel *costModel = nullptr;
+  /// Measure on another machine through this runner command (Remote.h);
+  /// empty: on this machine, in isolated children.
+  std::string runner;
+  double runnerTimeoutSec = 600; ///< one run of a batch's program
 };
 
 /// What one task's tuning achieved (including earlier sessions' records).
@@ -76,6 +82,7 @@ private:
   std::string command_;
   std::ostream &log_;
   MachineFingerprint machine_;
+  std::unique_ptr<RemoteMeasurer> remote_; ///< with a runner
   std::string session_;
   double peak_ = 0; ///< GFLOP/s with options_.threads cores
 };

@@ -6,7 +6,7 @@
 #include "db/Schedule.h"
 #include "kernels/Aot.h"
 #include "kernels/Kernel.h"
-#include "tools/tessel/Subprocess.h"
+#include "db/Process.h"
 
 #include <cstdio>
 #include <filesystem>

@@ -8,7 +8,7 @@
 #ifdef TESSEL_HAVE_TUNER
 #include "tools/tessel/AotLibrary.h"
 #endif
-#include "tools/tessel/Subprocess.h"
+#include "db/Process.h"
 
 #include "db/Hash.h"
 #include "db/Target.h"

@@ -17,7 +17,8 @@ namespace tessel {
 namespace {
 
 struct TuneCommandOptions {
-  std::string db, target = "host", tasksFile, budget, inject;
+  std::string db, target = "host", tasksFile, budget, inject, runner;
+  double runnerTimeout = 600;
   std::vector<std::string> tasks;
   int trials = 0, threads = 1, batch = 8;
   uint64_t seed = 1;
@@ -116,6 +117,8 @@ int runTune(const TuneCommandOptions &o) {
   opts.autoschedulers = !o.noAutoschedulers;
   opts.measure.timeoutSec = o.timeout;
   opts.measure.inject = o.inject;
+  opts.runner = o.runner;
+  opts.runnerTimeoutSec = o.runnerTimeout;
   auto db = Database::open(o.db, OpenMode::Create);
   if (!db)
     return fail(db.message());
@@ -162,6 +165,13 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--no-autoschedulers", o->noAutoschedulers,
                 "Do not measure Halide's Adams2019 and Mullapudi2016 seeds");
+  cmd->add_option("--runner", o->runner,
+                  "Measure on the target through this command, {exe} standing for "
+                  "the benchmark program: 'qemu-aarch64 -cpu max,sve256=on {exe}' "
+                  "(emulated: verified, never used as timings), or "
+                  "\"sh -c 'scp {exe} g3:/tmp/b && ssh g3 /tmp/b'\"");
+  cmd->add_option("--runner-timeout", o->runnerTimeout,
+                  "Seconds one batch may take on the target (default 600)");
   cmd->add_option("--inject-fault", o->inject,
                   "Testing only: make every candidate crash, abort, hang, "
                   "return wrong results or run out of memory")

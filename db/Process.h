@@ -1,7 +1,7 @@
-// Running the external tools `tessel` drives (tessel-opt, LLVM 19's
-// mlir-translate / opt / llc / llvm-ar, C compilers), and small file helpers.
-#ifndef TESSEL_TOOLS_SUBPROCESS_H
-#define TESSEL_TOOLS_SUBPROCESS_H
+// Running external tools (tessel-opt; LLVM 19's mlir-translate, opt, llc and
+// llvm-ar; C compilers; runners) and small file helpers, for every folder.
+#ifndef TESSEL_DB_PROCESS_H
+#define TESSEL_DB_PROCESS_H
 
 #include "db/Status.h"
 
@@ -14,6 +14,23 @@ namespace tessel {
 /// passes through); the error names the tool and how it failed.
 Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
                const std::string &outFile = "");
+/// What a shell command did (runShell).
+struct ShellResult {
+  int exitStatus = -1; ///< when it exited
+  int signal = 0;      ///< when a signal killed it
+  bool timedOut = false;
+  std::string out, err; ///< what it wrote
+};
+
+/// Runs `/bin/sh -c command` in `cwd` in its own process group, capturing
+/// stdout and stderr; after `timeoutSec` (0: none) the whole group is
+/// killed. Fails only when it cannot be started.
+Result<ShellResult> runShell(const std::string &command, const std::string &cwd,
+                             double timeoutSec);
+
+/// `s` quoted for /bin/sh.
+std::string shellQuote(const std::string &s);
+
 /// The directory of the running executable (tessel-opt lives there too).
 std::string selfDir();
 /// An LLVM 19 tool: /usr/lib/llvm-19/bin/NAME if present, else NAME-19.
@@ -29,4 +46,4 @@ Result<std::string> makeScratchDir(const std::string &prefix);
 
 } // namespace tessel
 
-#endif // TESSEL_TOOLS_SUBPROCESS_H
+#endif // TESSEL_DB_PROCESS_H

@@ -1,7 +1,10 @@
 // External tools and file helpers for the tessel commands.
-#include "tools/tessel/Subprocess.h"
+#include "db/Process.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/select.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +53,82 @@ Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
     return makeError(tool + " failed (exit status " +
                      std::to_string(WEXITSTATUS(status)) + ")");
   return Status::ok();
+}
+
+Result<ShellResult> runShell(const std::string &command, const std::string &cwd,
+                             double timeoutSec) {
+  int outPipe[2], errPipe[2];
+  if (pipe(outPipe) != 0 || pipe(errPipe) != 0)
+    return makeError(std::string("pipe: ") + std::strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0)
+    return makeError(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(outPipe[1], 1);
+    dup2(errPipe[1], 2);
+    close(outPipe[0]);
+    close(errPipe[0]);
+    if (chdir(cwd.c_str()) != 0)
+      _exit(127);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  close(outPipe[1]);
+  close(errPipe[1]);
+  ShellResult r;
+  auto start = std::chrono::steady_clock::now();
+  int fds[2] = {outPipe[0], errPipe[0]};
+  std::string *bufs[2] = {&r.out, &r.err};
+  bool open[2] = {true, true};
+  while (open[0] || open[1]) {
+    fd_set set;
+    FD_ZERO(&set);
+    int maxFd = -1;
+    for (int i = 0; i < 2; ++i)
+      if (open[i]) {
+        FD_SET(fds[i], &set);
+        maxFd = std::max(maxFd, fds[i]);
+      }
+    struct timeval tv {0, 200000};
+    int n = select(maxFd + 1, &set, nullptr, nullptr, &tv);
+    if (n < 0 && errno != EINTR)
+      break;
+    for (int i = 0; i < 2 && n > 0; ++i)
+      if (open[i] && FD_ISSET(fds[i], &set)) {
+        char buf[65536];
+        ssize_t got = read(fds[i], buf, sizeof buf);
+        if (got <= 0)
+          open[i] = false;
+        else
+          bufs[i]->append(buf, static_cast<size_t>(got));
+      }
+    double elapsed = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start).count();
+    if (timeoutSec > 0 && elapsed > timeoutSec && !r.timedOut) {
+      r.timedOut = true;
+      kill(-pid, SIGKILL);
+    }
+  }
+  close(fds[0]);
+  close(fds[1]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    r.signal = WTERMSIG(status);
+  else
+    r.exitStatus = WEXITSTATUS(status);
+  kill(-pid, SIGKILL); // anything the command left behind
+  return r;
+}
+
+std::string shellQuote(const std::string &s) {
+  std::string q = "'";
+  for (char c : s)
+    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
 }
 
 std::string selfDir() {
