@@ -21,5 +21,10 @@ if config.tessel_has_halide:
     config.available_features.add("halide")
 if config.tessel_has_mlir:
     config.available_features.add("mlir")
+# Graviton from here: the aarch64 cross compiler and qemu (tools/deps.sh
+# installs both on x86-64); tests that need them are UNSUPPORTED without.
+import shutil
+if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc"):
+    config.available_features.add("aarch64-emulation")
 if os.path.isdir(os.path.join(config.tessel_src_root, "..", "shared", "models")):
     config.available_features.add("shared-models")
