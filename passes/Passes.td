@@ -87,6 +87,11 @@ def TileFromSchedule : Pass<"tessel-tile-from-schedule", "mlir::func::FuncOp"> {
     of the register tile (masked when a tile does not divide). Ops without a
     schedule are left alone.
   }];
+  let options = [
+    Option<"scalable", "scalable", "bool", /*default=*/"false",
+           "On SVE targets, vectorize matmul register tiles with scalable "
+           "vectors (vscale x 4 lanes along n, masked)">,
+  ];
   let dependentDialects = [
     "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
@@ -123,6 +128,16 @@ def EmitHeader : Pass<"tessel-emit-header", "mlir::ModuleOp"> {
     Option<"out", "out", "std::string", /*default=*/"\"-\"",
            "Output file for the header ('-' for stdout)">,
   ];
+}
+
+def ProtectInputs : Pass<"tessel-protect-inputs", "mlir::ModuleOp"> {
+  let summary = "Mark the tensor arguments of entry points read-only";
+  let description = [{
+    Sets `bufferization.writable = false` on every tensor argument of every
+    public function with a body, so that bufferization never updates an
+    input buffer in place (an argument used as a linalg `outs` gets a copy):
+    the C interface declares inputs `const`.
+  }];
 }
 
 def LowerCopies : Pass<"tessel-lower-copies", "mlir::func::FuncOp"> {

@@ -44,6 +44,10 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                      "out-parameters (static shapes only); off: MLIR's memref "
                      "descriptors and returned buffers"),
       llvm::cl::init(true)};
+  Option<bool> scalable{
+      *this, "scalable",
+      llvm::cl::desc("On SVE targets, scalable vectors for matmul register tiles"),
+      llvm::cl::init(false)};
   Option<bool> baseline{*this, "baseline",
                         llvm::cl::desc("Untiled upstream lowering, no schedules"),
                         llvm::cl::init(false)};
@@ -62,7 +66,7 @@ std::string frontEndPipeline() {
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
                             bool baseline, bool barePtr, const std::string &kernels,
-                            const std::string &kernelLib) {
+                            const std::string &kernelLib, bool scalable) {
   std::string p = "builtin.module(";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
@@ -78,9 +82,10 @@ std::string compilePipeline(const std::string &db, const std::string &target,
     p += "},";
     if (kernels != "mlir")
       p += "tessel-call-kernels,";
-    p += "func.func(tessel-tile-from-schedule),canonicalize,cse,";
+    p += scalable ? "func.func(tessel-tile-from-schedule{scalable=1}),canonicalize,cse,"
+                  : "func.func(tessel-tile-from-schedule),canonicalize,cse,";
   }
-  p += "eliminate-empty-tensors,"
+  p += "tessel-protect-inputs,eliminate-empty-tensors,"
        "one-shot-bufferize{bufferize-function-boundaries "
        "allow-return-allocs-from-loops "
        "function-boundary-type-conversion=identity-layout-map},";
@@ -94,7 +99,8 @@ std::string compilePipeline(const std::string &db, const std::string &target,
   p += ",convert-vector-to-scf{full-unroll target-rank=1}),";
   p += "scf-forall-to-for,canonicalize,fold-memref-alias-ops,"
        "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
-       "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+       "convert-vector-to-llvm" + std::string(scalable ? "{enable-arm-sve}" : "") +
+       ",convert-math-to-llvm,convert-math-to-libm,"
        "func.func(arith-expand),"
        "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
        "convert-cf-to-llvm,convert-func-to-llvm";
@@ -110,7 +116,8 @@ void registerCompilePipeline() {
       "TOSA / linalg on tensors to the LLVM dialect with tessel's schedules",
       [](OpPassManager &pm, const CompileOptions &o) {
         std::string text = compilePipeline(o.db, o.target, o.report, o.header, o.baseline,
-                                           o.barePtr, o.kernels, o.kernelLib);
+                                           o.barePtr, o.kernels, o.kernelLib,
+                                           o.scalable);
         // The text names the module level itself: parse its contents.
         text = text.substr(std::string("builtin.module(").size());
         text.pop_back();

@@ -16,7 +16,8 @@ std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
                             bool baseline, bool barePtr,
                             const std::string &kernels = "mlir",
-                            const std::string &kernelLib = "");
+                            const std::string &kernelLib = "",
+                            bool scalable = false);
 
 /// Registers the `tessel-compile` pipeline.
 void registerCompilePipeline();

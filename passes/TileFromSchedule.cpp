@@ -25,7 +25,9 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -187,8 +189,42 @@ TargetPreset targetPreset(Operation *op) {
   return preset ? *preset : *resolveTarget("x86-64-avx2");
 }
 
+/// A masked contraction whose mask covers every reduction lane needs no mask:
+/// lanes of parallel dimensions that the mask cuts off read zeros (masked
+/// transfers) and are never written back (masked writes).
+struct UnmaskFullReductionContract : OpRewritePattern<vector::MaskOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::MaskOp mask,
+                                PatternRewriter &rewriter) const override {
+    auto contract = dyn_cast_or_null<vector::ContractionOp>(mask.getMaskableOp());
+    auto create = mask.getMask().getDefiningOp<vector::CreateMaskOp>();
+    if (!contract || !create || mask.hasPassthru())
+      return failure();
+    auto maskType = cast<VectorType>(create.getType());
+    auto iters = contract.getIteratorTypesArray();
+    for (auto [i, it] : llvm::enumerate(iters)) {
+      if (it != vector::IteratorType::reduction)
+        continue;
+      APInt v;
+      if (maskType.getScalableDims()[i] ||
+          !matchPattern(create.getOperand(i), m_ConstantInt(&v)) ||
+          v.getSExtValue() < maskType.getDimSize(i))
+        return failure();
+    }
+    rewriter.setInsertionPoint(mask);
+    Operation *clone = rewriter.clone(*contract);
+    rewriter.replaceOp(mask, clone->getResults());
+    return success();
+  }
+};
+
+/// Scalable register tiles: their vector sizes (the n one scalable).
+constexpr const char *kScalableAttr = "tessel.scalable_sizes";
+
 struct TileFromSchedulePass
     : impl::TileFromScheduleBase<TileFromSchedulePass> {
+  using TileFromScheduleBase::TileFromScheduleBase;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
@@ -226,6 +262,15 @@ struct TileFromSchedulePass
     PatternRewriter rewriter(ctx);
     for (linalg::LinalgOp tile : tiles) {
       tile->removeAttr(kVectorizeAttr);
+      if (auto sizes = tile->getAttrOfType<DenseI64ArrayAttr>(kScalableAttr)) {
+        // Masked, the n dimension scalable (vscale x sizes[1]).
+        tile->removeAttr(kScalableAttr);
+        SmallVector<bool> scalableDims(sizes.size(), false);
+        scalableDims[1] = true;
+        if (failed(linalg::vectorize(rewriter, tile, sizes.asArrayRef(), scalableDims)))
+          return signalPassFailure();
+        continue;
+      }
       if (llvm::any_of(tile.getStaticLoopRanges(), ShapedType::isDynamic))
         continue;
       Operation *target = tile;
@@ -246,6 +291,11 @@ struct TileFromSchedulePass
     // into vector.contract, and tensor slices into the transfers.
     RewritePatternSet patterns(ctx);
     vector::populateVectorReductionToContractPatterns(patterns);
+    // Masked transfers (scalable tiles) take their mask as an operand, and
+    // their broadcasts and transposes move out of the transfers.
+    vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    patterns.add<UnmaskFullReductionContract>(ctx);
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
@@ -304,6 +354,7 @@ struct TileFromSchedulePass
     // the same loop names. Its vector loop is the channel loop, so the
     // register tiles of a schedule vectorizing another loop swap roles.
     std::string scheduleVector = s0.vectorDim;
+    TargetPreset preset = targetPreset(op);
     // The task in its NHWC layout (what the NHWC form computes).
     std::optional<TaskSignature> nhwcTask;
     if (auto t = matchTask(op)) {
@@ -327,7 +378,7 @@ struct TileFromSchedulePass
       // built-in heuristic of the NHWC task; the cache tiles, loop order and
       // parallel loops stay the schedule's, less a cache tile of a loop
       // smaller than its new register tile.
-      Schedule h = heuristicSchedule(*nhwcTask, targetPreset(op));
+      Schedule h = heuristicSchedule(*nhwcTask, preset);
       swapped.tileInner = h.tileInner;
       swapped.vectorDim = h.vectorDim;
       swapped.vectorWidth = h.vectorWidth;
@@ -393,6 +444,28 @@ struct TileFromSchedulePass
       if (windowed)
         r = largestDivisorAtMost(tileExtent[i], r);
       innerSizes[i] = r >= tileExtent[i] ? 0 : r;
+    }
+    // Scalable register tiles (SVE): n by vscale x 4 lanes, masked.
+    if (scalable && isa<linalg::MatmulOp>(*tiled) &&
+        preset.llvmFeatures.find("+sve") != std::string::npos) {
+      linalg::LinalgOp mm = *tiled;
+      rewriter.setInsertionPoint(mm);
+      Location loc = mm.getLoc();
+      Value vscale = rewriter.create<vector::VectorScaleOp>(loc);
+      Value n = rewriter.create<arith::MulIOp>(
+          loc, vscale, rewriter.create<arith::ConstantIndexOp>(loc, 4));
+      int64_t rm = std::max<int64_t>(1, std::min(at(s.tileInner, "m", 1), tileExtent[0]));
+      scf::SCFTilingOptions options;
+      options.setTileSizes({rewriter.getIndexAttr(rm), n, rewriter.getIndexAttr(1)});
+      auto t = scf::tileUsingSCF(rewriter, cast<TilingInterface>(mm.getOperation()), options);
+      if (failed(t))
+        return mm->emitError("tessel-tile-from-schedule: scalable tiling failed");
+      rewriter.replaceOp(mm, t->replacements);
+      Operation *innerOp = t->tiledOps.back();
+      innerOp->removeAttr(kScheduleAttr);
+      innerOp->setAttr(kVectorizeAttr, rewriter.getUnitAttr());
+      innerOp->setAttr(kScalableAttr, rewriter.getDenseI64ArrayAttr({rm, 4, 1}));
+      return success();
     }
     SmallVector<LoopLikeOpInterface> loops;
     tiled = tile(rewriter, *tiled, innerSizes, order, /*forall=*/false, &loops);

@@ -31,6 +31,7 @@ namespace {
 struct CompileOptions {
   std::string model, db, target = "host", outDir, kernels = "mlir";
   bool baseline = false;
+  bool scalable = false;
   bool keepTemps = false;
 };
 
@@ -110,6 +111,8 @@ int runCompile(const CompileOptions &o) {
     pipeline += " db=" + db.string();
   if (o.baseline)
     pipeline += " baseline=1";
+  if (o.scalable)
+    pipeline += " scalable=1";
   // kernels=halide: the database's tuned kernels as a tessel aot library,
   // which the ops with a tuned Halide kernel call.
   size_t halideKernels = 0;
@@ -224,6 +227,8 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
       ->capture_default_str();
   cmd->add_flag("--baseline", o->baseline,
                 "Untiled upstream lowering (the reference), no schedules");
+  cmd->add_flag("--scalable", o->scalable,
+                "SVE targets (graviton3/4): scalable vectors for matmul register tiles");
   cmd->add_flag("--keep-temps", o->keepTemps,
                 "Keep the intermediate MLIR and LLVM IR files");
   cmd->callback([o, &exitCode]() { exitCode = runCompile(*o); });

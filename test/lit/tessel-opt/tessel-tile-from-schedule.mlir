@@ -10,7 +10,7 @@
 // CHECK:     scf.for %{{.*}} = %c0 to %c30 step %c6
 // CHECK:       scf.for %{{.*}} = %c0 to %c32 step %c16
 // CHECK:         scf.for %{{.*}} = %c0 to %c64 step %c1
-// CHECK:           vector.contract {{.*}} : vector<6x16x1xf32>, vector<6x16x1xf32> into vector<6x16xf32>
+// CHECK:           vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
 // The last 2 rows of each 32-row tile: peeled, still static and vectorized.
 // CHECK:     vector.contract {{.*}} into vector<2x16xf32>
 // CHECK-NOT: linalg.matmul
