@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Every benchmark side by side, in one run on this machine:
+#   kernels   tessel tuned (tuned here with a stated budget, or from --db),
+#             tessel's heuristic default, Halide's Adams2019 and Mullapudi2016,
+#             OpenBLAS, XNNPACK, oneDNN and Eigen (where they have the op), at
+#             1 and 2 threads, with the measured FMA peak and triad bandwidth;
+#             a table, a CSV and a PNG bar chart per shape group;
+#   tuning    best so far against trials and wall time (PNG), and the trials
+#             each task needed to reach 95% of its final best;
+#   models    resnet18 compiled by tessel compile: tuned, default, untiled
+#             (bench/compile.sh).
+# Nothing is asserted: the figures are read from the output.
+#   ./tools/bench.sh [--quick] [--db FILE] [--trials N]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+quick=0 db="" trials=""
+while (($#)); do
+  case "$1" in
+    --quick) quick=1; shift ;;
+    --db) db="$2"; shift 2 ;;
+    --trials) trials="$2"; shift 2 ;;
+    *) echo "usage: tools/bench.sh [--quick] [--db FILE] [--trials N]" >&2; exit 2 ;;
+  esac
+done
+# The anchors and the charts: Debian packages, installed when missing.
+"$root/tools/deps.sh" libopenblas-dev libxnnpack-dev libpthreadpool-dev libdnnl-dev \
+  libeigen3-dev python3-matplotlib
+"$root/tools/build.sh"
+bin="$root/build/bin"
+out="$root/build/bench/results"
+mkdir -p "$out"
+if ((quick)); then rounds=2; trials="${trials:-16}"; else rounds=3; trials="${trials:-200}"; fi
+db="${db:-$root/build/bench/bench.db}"
+
+shapes=(
+  "matmul m=128 n=128 k=128"
+  "matmul m=256 n=256 k=256"
+  "matmul m=512 n=512 k=512"
+  "matmul m=1024 n=1024 k=1024"
+  "matmul m=1 n=4096 k=4096"
+  "matmul m=128 n=768 k=768"
+  "matmul m=128 n=3072 k=768"
+  "matmul m=128 n=768 k=3072"
+  "conv2d n=1 h=56 w=56 c=64 f=64 kh=3 kw=3 pad=1,1,1,1"
+  "conv2d n=1 h=28 w=28 c=128 f=128 kh=3 kw=3 pad=1,1,1,1"
+  "conv2d n=1 h=14 w=14 c=256 f=256 kh=3 kw=3 pad=1,1,1,1"
+  "conv2d n=1 h=7 w=7 c=512 f=512 kh=3 kw=3 pad=1,1,1,1"
+  "conv2d n=1 h=56 w=56 c=64 f=256 kh=1 kw=1"
+  "conv2d n=1 h=56 w=56 c=64 f=128 kh=3 kw=3 stride=2,2 pad=1,1,1,1"
+  "depthwise_conv2d n=1 h=112 w=112 c=32 kh=3 kw=3 pad=1,1,1,1"
+)
+
+echo "== building the anchors (OpenBLAS, XNNPACK, oneDNN, Eigen)"
+anchors="$root/build/bench/tessel-bench-anchors"
+if [[ ! -x "$anchors" || "$root/bench/Anchors.cpp" -nt "$anchors" ]]; then
+  g++ -O2 -std=c++17 -fopenmp -I/usr/include/eigen3 "$root/bench/Anchors.cpp" -o "$anchors" \
+    -lopenblas -ldnnl -lXNNPACK -lpthreadpool
+fi
+
+echo "== tuning ${#shapes[@]} kernels, $trials trials each, 1 thread (tessel tune) into $db"
+args=()
+for s in "${shapes[@]}"; do args+=(--task "$s"); done
+"$bin/tessel" tune --db "$db" --target host --threads 1 --trials "$trials" \
+  --no-autoschedulers "${args[@]}" > "$out/tune.log" 2>&1 || { tail -5 "$out/tune.log"; exit 1; }
+tail -n +2 "$out/tune.log" | grep -v '^\s*\[' | head -30
+
+kernel_csvs=() anchor_csvs=()
+for t in 1 2; do
+  echo "== kernels, $t thread(s): tessel and Halide's autoschedulers ($rounds interleaved rounds)"
+  "$bin/tessel-bench-kernels" --db "$db" --threads "$t" --rounds "$rounds" \
+    --csv "$out/tessel-${t}t.csv" "${shapes[@]}" | tail -n +3
+  kernel_csvs+=("$out/tessel-${t}t.csv")
+  echo "== kernels, $t thread(s): the libraries"
+  OMP_WAIT_POLICY=passive "$anchors" --threads "$t" --csv "$out/anchors-${t}t.csv" "${shapes[@]}"
+  anchor_csvs+=("$out/anchors-${t}t.csv")
+done
+
+echo "== the table"
+/usr/bin/python3 "$root/bench/report.py" --out "$out" --kernels "${kernel_csvs[@]}" \
+  --anchors "${anchor_csvs[@]}" --db "$db"
+
+echo "== whole model (bench/compile.sh)"
+if ((quick)); then "$root/bench/compile.sh" --quick; else "$root/bench/compile.sh"; fi
