@@ -10,6 +10,7 @@
 #   models    resnet18 compiled by tessel compile: tuned, default, untiled
 #             (bench/compile.sh).
 # Nothing is asserted: the figures are read from the output.
+# --quick takes one shape per group (five kernels) and small budgets.
 #   ./tools/bench.sh [--quick] [--db FILE] [--trials N]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +50,17 @@ shapes=(
   "conv2d n=1 h=56 w=56 c=64 f=128 kh=3 kw=3 stride=2,2 pad=1,1,1,1"
   "depthwise_conv2d n=1 h=112 w=112 c=32 kh=3 kw=3 pad=1,1,1,1"
 )
+
+# --quick: one shape per group, so that it finishes in a few minutes.
+if ((quick)); then
+  shapes=(
+    "matmul m=256 n=256 k=256"
+    "matmul m=1 n=4096 k=4096"
+    "matmul m=128 n=768 k=768"
+    "conv2d n=1 h=28 w=28 c=128 f=128 kh=3 kw=3 pad=1,1,1,1"
+    "depthwise_conv2d n=1 h=112 w=112 c=32 kh=3 kw=3 pad=1,1,1,1"
+  )
+fi
 
 echo "== building the anchors (OpenBLAS, XNNPACK, oneDNN, Eigen)"
 anchors="$root/build/bench/tessel-bench-anchors"
