@@ -7,7 +7,7 @@ tessel-bench-anchors (OpenBLAS, XNNPACK, oneDNN, Eigen; the triad bandwidth),
 for one or more thread counts; optionally the schedule database, for the
 tuning-efficiency curves (best so far against trials and wall time).
 
-usage: report.py --out DIR --kernels K1.csv... --anchors A1.csv... [--db F]
+usage: report.py --out DIR --kernels K1.csv... --anchors A1.csv... [--db F [--random-db F]]
 """
 import argparse
 import csv
@@ -138,11 +138,8 @@ def charts(rows, out):
     return written
 
 
-def efficiency(db, out):
-    """Best so far against trials and wall time, per task, from the records."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def records(db):
+    """Per task signature: [(seconds or None, created_at)] in measurement order."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     rows = con.execute(
         "select t.signature, m.median_s, m.status, m.created_at from measurements m "
@@ -151,30 +148,53 @@ def efficiency(db, out):
     per = {}
     for sig, median, status, created in rows:
         per.setdefault(sig, []).append((median if status == "ok" else None, created))
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    lines = ["\ntuning efficiency (1 thread): trials to reach 95% of the final best"]
+    return per
+
+
+def efficiency(db, out, random_db=None):
+    """Best so far against trials and wall time, per task: the search as it
+    is (solid) and, for the tasks also tuned by random search with the same
+    budget (dashed), relative to the best either found."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     from datetime import datetime
-    for sig, seq in sorted(per.items()):
-        best, curve, times = None, [], []
-        t0 = datetime.fromisoformat(seq[0][1].replace("Z", "+00:00"))
-        for median, created in seq:
-            if median and (best is None or median < best):
-                best = median
-            curve.append(best)
-            times.append((datetime.fromisoformat(created.replace("Z", "+00:00")) - t0).total_seconds())
-        if best is None:
+    runs = {"search": records(db)}
+    if random_db:
+        runs["random"] = records(random_db)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    lines = ["\ntuning efficiency (1 thread): trials to reach 95% of the best found"
+             + (" (search / random search, same budget)" if random_db else "")]
+    for sig in sorted(runs["search"]):
+        seqs = {name: per[sig] for name, per in runs.items() if sig in per}
+        finals = [m for seq in seqs.values() for m, _ in seq if m]
+        if not finals:
             continue
-        rel = [best / b if b else 0 for b in curve]
-        reach = next(i + 1 for i, r in enumerate(rel) if r >= 0.95)
-        lines.append(f"  {sig[:60]:<60} {reach:4d} of {len(seq)} trials")
-        a1.plot(range(1, len(rel) + 1), rel, label=sig[:40])
-        a2.plot(times, rel, label=sig[:40])
+        ref = min(finals)
+        reach = {}
+        for name, seq in seqs.items():
+            best, rel, times = None, [], []
+            t0 = datetime.fromisoformat(seq[0][1].replace("Z", "+00:00"))
+            for median, created in seq:
+                if median and (best is None or median < best):
+                    best = median
+                rel.append(ref / best if best else 0)
+                times.append((datetime.fromisoformat(created.replace("Z", "+00:00")) - t0)
+                             .total_seconds())
+            reach[name] = next((str(i + 1) for i, r in enumerate(rel) if r >= 0.95),
+                               f">{len(seq)}")
+            style = "-" if name == "search" else "--"
+            a1.plot(range(1, len(rel) + 1), rel, style, label=f"{sig[:36]} ({name})")
+            a2.plot(times, rel, style, label=f"{sig[:36]} ({name})")
+        n = len(seqs["search"])
+        lines.append(f"  {sig[:60]:<60} " + " / ".join(f"{reach[k]:>4}" for k in seqs)
+                     + f" of {n} trials")
     a1.set_xlabel("trials")
     a2.set_xlabel("seconds since the first measurement")
     for a in (a1, a2):
-        a.set_ylabel("best so far / final best (speed)")
+        a.set_ylabel("best so far / best found (speed)")
         a.set_ylim(0, 1.05)
-    a1.legend(fontsize=6)
+    a1.legend(fontsize=5)
     fig.tight_layout()
     path = os.path.join(out, "tuning-efficiency.png")
     fig.savefig(path, dpi=110)
@@ -188,13 +208,14 @@ def main():
     ap.add_argument("--kernels", nargs="+", default=[])
     ap.add_argument("--anchors", nargs="+", default=[])
     ap.add_argument("--db")
+    ap.add_argument("--random-db", help="the same tasks tuned with --search random")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows, peak, bandwidth = load(args.kernels, args.anchors)
     table(rows, peak, bandwidth, args.out)
     written = charts(rows, args.out)
     if args.db:
-        written.append(efficiency(args.db, args.out))
+        written.append(efficiency(args.db, args.out, args.random_db))
     print("\nwrote " + os.path.join(args.out, "kernels.csv") + ", " + ", ".join(written))
     return 0
 

@@ -5,8 +5,9 @@
 #             OpenBLAS, XNNPACK, oneDNN and Eigen (where they have the op), at
 #             1 and 2 threads, with the measured FMA peak and triad bandwidth;
 #             a table, a CSV and a PNG bar chart per shape group;
-#   tuning    best so far against trials and wall time (PNG), and the trials
-#             each task needed to reach 95% of its final best;
+#   tuning    best so far against trials and wall time (PNG), for the search
+#             and for random search with the same budget, and the trials each
+#             needed to reach 95% of the best found;
 #   models    resnet18 compiled by tessel compile: tuned, default, untiled
 #             (bench/compile.sh).
 # Nothing is asserted: the figures are read from the output.
@@ -76,6 +77,14 @@ for s in "${shapes[@]}"; do args+=(--task "$s"); done
   --no-autoschedulers "${args[@]}" > "$out/tune.log" 2>&1 || { tail -5 "$out/tune.log"; exit 1; }
 tail -n +2 "$out/tune.log" | grep -v '^\s*\[' | head -30
 
+# Tuning efficiency: three of the kernels again with random search, the same
+# budget, into their own database.
+random_db="${db%.db}-random.db"
+"$bin/tessel" tune --db "$random_db" --target host --threads 1 --trials "$trials" \
+  --no-autoschedulers --search random --task "${shapes[0]}" --task "${shapes[2]}" \
+  --task "${shapes[${#shapes[@]}-1]}" > "$out/tune-random.log" 2>&1 ||
+  { tail -5 "$out/tune-random.log"; exit 1; }
+
 kernel_csvs=() anchor_csvs=()
 for t in 1 2; do
   echo "== kernels, $t thread(s): tessel and Halide's autoschedulers ($rounds interleaved rounds)"
@@ -89,7 +98,7 @@ done
 
 echo "== the table"
 /usr/bin/python3 "$root/bench/report.py" --out "$out" --kernels "${kernel_csvs[@]}" \
-  --anchors "${anchor_csvs[@]}" --db "$db"
+  --anchors "${anchor_csvs[@]}" --db "$db" --random-db "$random_db"
 
 echo "== whole model (bench/compile.sh)"
 if ((quick)); then "$root/bench/compile.sh" --quick; else "$root/bench/compile.sh"; fi

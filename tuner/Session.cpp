@@ -154,9 +154,12 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   }
   SearchSpace space(task, target_);
   // The task's own stream of the session seed: the same on every machine.
+  SearchOptions searchOptions;
+  if (options_.search == "random")
+    searchOptions.randomFraction = 1.0;
   EvolutionarySearch search(
       space, options_.seed ^ std::stoull(task.hash().substr(0, 16), nullptr, 16),
-      SearchOptions(), options_.costModel);
+      searchOptions, options_.costModel);
 
   // What this machine already measured with this thread count: records
   // merged from other machines describe those machines, not this one.

@@ -40,6 +40,9 @@ struct TuneOptions {
   uint64_t seed = 1;
   int batchSize = 8;
   bool autoschedulers = true; ///< measure Adams2019 and Mullapudi2016 seeds
+  /// "evolutionary", or "random" (every proposal sampled at random: the
+  /// baseline the search is compared with).
+  std::string search = "evolutionary";
   MeasureOptions measure;
   double peakGflopsPerCore = 0; ///< for "% of peak"; measured when 0
   /// Ranks proposals when set (the seam for a learned model); not owned.

@@ -17,7 +17,8 @@ namespace tessel {
 namespace {
 
 struct TuneCommandOptions {
-  std::string db, target = "host", tasksFile, budget, inject, runner;
+  std::string db, target = "host", tasksFile, budget, inject, runner,
+      search = "evolutionary";
   double runnerTimeout = 600;
   std::vector<std::string> tasks;
   int trials = 0, threads = 1, batch = 8;
@@ -118,6 +119,7 @@ int runTune(const TuneCommandOptions &o) {
   opts.measure.timeoutSec = o.timeout;
   opts.measure.inject = o.inject;
   opts.runner = o.runner;
+  opts.search = o.search;
   opts.runnerTimeoutSec = o.runnerTimeout;
   auto db = Database::open(o.db, OpenMode::Create);
   if (!db)
@@ -165,6 +167,10 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--no-autoschedulers", o->noAutoschedulers,
                 "Do not measure Halide's Adams2019 and Mullapudi2016 seeds");
+  cmd->add_option("--search", o->search,
+                  "evolutionary (default), or random: every proposal sampled at "
+                  "random, the baseline the search is measured against")
+      ->check(CLI::IsMember({"evolutionary", "random"}));
   cmd->add_option("--runner", o->runner,
                   "Measure on the target through this command, {exe} standing for "
                   "the benchmark program: 'qemu-aarch64 -cpu max,sve256=on {exe}' "
