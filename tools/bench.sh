@@ -8,8 +8,10 @@
 #   tuning    best so far against trials and wall time (PNG), for the search
 #             and for random search with the same budget, and the trials each
 #             needed to reach 95% of the best found;
-#   models    resnet18 compiled by tessel compile: tuned, default, untiled
-#             (bench/compile.sh).
+#   models    resnet18, mobilenet_v2, squeezenet1_1 compiled by tessel compile
+#             (tuned, default, untiled) against PyTorch 1.13 eager and
+#             TorchScript at 1 and 2 threads (bench/models.sh); the 512^3 matmul
+#             and resnet18's --kernels halide path (bench/compile.sh).
 # Nothing is asserted: the figures are read from the output.
 # --quick takes one shape per group (five kernels) and small budgets.
 #   ./tools/bench.sh [--quick] [--db FILE] [--trials N]
@@ -26,7 +28,7 @@ while (($#)); do
 done
 # The anchors and the charts: Debian packages, installed when missing.
 "$root/tools/deps.sh" libopenblas-dev libxnnpack-dev libpthreadpool-dev libdnnl-dev \
-  libeigen3-dev python3-matplotlib
+  libeigen3-dev python3-matplotlib python3-torch
 "$root/tools/build.sh"
 bin="$root/build/bin"
 out="$root/build/bench/results"
@@ -100,5 +102,7 @@ echo "== the table"
 /usr/bin/python3 "$root/bench/report.py" --out "$out" --kernels "${kernel_csvs[@]}" \
   --anchors "${anchor_csvs[@]}" --db "$db" --random-db "$random_db"
 
-echo "== whole model (bench/compile.sh)"
+echo "== whole models against PyTorch (bench/models.sh)"
+if ((quick)); then "$root/bench/models.sh" --budget 20s --runs 20; else "$root/bench/models.sh" --budget 120s; fi
+echo "== tessel compile: the 512^3 matmul and resnet18 with --kernels halide (bench/compile.sh)"
 if ((quick)); then "$root/bench/compile.sh" --quick; else "$root/bench/compile.sh"; fi
