@@ -1,9 +1,9 @@
 // Reading and writing the tasks file.
 #include "db/TasksFile.h"
 
-#include <fstream>
+#include "db/Process.h"
+
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace tessel {
 
@@ -55,12 +55,10 @@ Result<TasksFile> TasksFile::fromJson(const std::string &text) {
 }
 
 Result<TasksFile> TasksFile::read(const std::string &path) {
-  std::ifstream in(path);
-  if (!in)
+  auto text = readFile(path);
+  if (!text)
     return makeError(path + ": cannot read the tasks file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto f = fromJson(ss.str());
+  auto f = fromJson(*text);
   if (!f)
     return makeError(path + ": " + f.message());
   return f;

@@ -34,6 +34,7 @@
 
 #include "db/Signature.h"
 #include "db/Status.h"
+#include "kernels/Arrays.h"
 #include "kernels/Loops.h"
 
 #include <Halide.h>
@@ -42,23 +43,8 @@
 
 namespace tessel {
 
-/// One input (or output) array of a kernel: its name, element type and
-/// row-major shape.
-struct ArraySpec {
-  std::string name; ///< "input", "weights", "bias", "residual", "output"
-  std::vector<int64_t> shape; ///< row-major (outermost first)
-  std::string type = "f32";   ///< f32, i32, u8 or s8
-  int64_t elements() const;
-  /// Bytes of one element.
-  int elementBytes() const;
-};
-
 /// The Halide type of an element type name (f32, i32, u8, s8).
 Halide::Type halideType(const std::string &type);
-
-/// The input and output arrays of a task, in C ABI order (inputs, then the
-/// output).
-std::vector<ArraySpec> kernelArrays(const TaskSignature &task);
 
 /// True for the families that have a Halide kernel.
 bool hasHalideKernel(OpFamily family);

@@ -11,10 +11,6 @@ using namespace Halide;
 
 namespace {
 
-bool contains(const std::vector<std::string> &v, const std::string &x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
 /// The outer loop order of pure dimensions, outermost first: `order` if given
 /// (it must be a permutation of the tiled pure dims), else storage order
 /// reversed (outermost storage dimension outermost).

@@ -129,16 +129,8 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
     std::map<std::string, int> counts;
     Builder b(module.getContext());
     bool failed = false;
-    module.walk([&](linalg::LinalgOp op) {
-      if (!isTunableKind(op))
-        return;
-      auto task = matchTask(op);
-      if (!task) {
-        op->emitRemark() << "no schedule: " << task.message();
-        return;
-      }
-      const TaskSignature &sig = task->signature;
-      op->setAttr(kTaskAttr, b.getStringAttr(sig.canonical()));
+    forEachTask(module, "no schedule", [&](linalg::LinalgOp op, const MatchedTask &task) {
+      const TaskSignature &sig = task.signature;
       Choice c;
       if (auto given = op->getAttrOfType<StringAttr>(kScheduleAttr)) {
         auto s = Schedule::fromJson(given.str());

@@ -5,21 +5,14 @@
 #include "passes/PassDetail.h"
 #include "passes/TaskMatch.h"
 
+#include "kernels/Arrays.h"
+
 #include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 
 namespace tessel {
 namespace {
-
-/// The bias length of a task: its output channels.
-int64_t channels(const TaskSignature &t) {
-  if (t.family == OpFamily::Matmul || t.family == OpFamily::BatchMatmul)
-    return t.dim("n");
-  if (t.family == OpFamily::Conv2d)
-    return t.dim("f");
-  return t.dim("c");
-}
 
 struct CallKernelsPass : impl::CallKernelsBase<CallKernelsPass> {
   void runOnOperation() override {
@@ -57,16 +50,7 @@ struct CallKernelsPass : impl::CallKernelsBase<CallKernelsPass> {
       arrays.push_back(op.getDpsInputs()[1]);
     // The kernel reads exactly the signature's input (no trimmed rows).
     auto inType = cast<RankedTensorType>(input.getType());
-    std::vector<int64_t> expect;
-    bool nchw = sig.effectiveLayout().rfind("nchw", 0) == 0;
-    if (sig.family == OpFamily::Matmul)
-      expect = {sig.dim("m"), sig.dim("k")};
-    else if (sig.family == OpFamily::BatchMatmul)
-      expect = {sig.dim("b"), sig.dim("m"), sig.dim("k")};
-    else if (nchw)
-      expect = {sig.dim("n"), sig.dim("c"), sig.dim("h"), sig.dim("w")};
-    else
-      expect = {sig.dim("n"), sig.dim("h"), sig.dim("w"), sig.dim("c")};
+    const std::vector<int64_t> expect = kernelArrays(sig).front().shape;
     if (std::vector<int64_t>(inType.getShape().begin(), inType.getShape().end()) !=
         expect) {
       // Rows and columns no output reads (strided or ceil-mode windows): the
@@ -85,7 +69,7 @@ struct CallKernelsPass : impl::CallKernelsBase<CallKernelsPass> {
     }
     if (task->bias) {
       Value bias = task->bias;
-      int64_t n = channels(sig);
+      int64_t n = outputChannels(sig);
       if (!isa<ShapedType>(bias.getType())) {
         bias = b.create<tensor::SplatOp>(
             loc, RankedTensorType::get({n}, bias.getType()), bias);

@@ -31,18 +31,10 @@ struct ExtractTasksPass : impl::ExtractTasksBase<ExtractTasksPass> {
       file.model = name->str();
     else if (auto loc = dyn_cast<FileLineColLoc>(module.getLoc()))
       file.model = loc.getFilename().str();
-    Builder b(module.getContext());
-    module.walk([&](linalg::LinalgOp op) {
-      if (!isTunableKind(op))
-        return;
-      auto task = matchTask(op);
-      if (!task) {
-        op->emitRemark() << "not a tessel task: " << task.message();
-        return;
-      }
-      op->setAttr(kTaskAttr, b.getStringAttr(task->signature.canonical()));
-      file.add(task->signature);
-    });
+    forEachTask(module, "not a tessel task",
+                [&](linalg::LinalgOp, const MatchedTask &task) {
+                  file.add(task.signature);
+                });
     std::string errorMessage;
     auto output = openOutputFile(out, &errorMessage);
     if (!output) {

@@ -333,38 +333,33 @@ Result<MatchedTask> matchTask(linalg::LinalgOp op) {
     auto inShape = shape(0), wShape = shape(1);
     int64_t kh = 0, kw = 0, f = 0;
     std::string family, layout;
-    auto conv = cast<linalg::ConvolutionOpInterface>(o);
-    (void)conv;
-    SmallVector<int64_t> strides, dilations;
-    if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(o)) {
+    channelDim = cDim;
+    if (isa<linalg::Conv2DNchwFchwOp>(o)) {
       family = "conv2d", layout = "nchw_fchw";
       f = wShape[0], kh = wShape[2], kw = wShape[3];
-      strides = attrInts(c.getStrides()), dilations = attrInts(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::Conv2DNhwcHwcfOp>(o)) {
-      family = "conv2d", layout = "nhwc_hwcf", channelDim = 3;
+    } else if (isa<linalg::Conv2DNhwcHwcfOp>(o)) {
+      family = "conv2d", layout = "nhwc_hwcf";
       f = wShape[3], kh = wShape[0], kw = wShape[1];
-      strides = attrInts(c.getStrides()), dilations = attrInts(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::Conv2DNhwcFhwcOp>(o)) {
-      family = "conv2d", layout = "nhwc_fhwc", channelDim = 3;
+    } else if (isa<linalg::Conv2DNhwcFhwcOp>(o)) {
+      family = "conv2d", layout = "nhwc_fhwc";
       f = wShape[0], kh = wShape[1], kw = wShape[2];
-      strides = attrInts(c.getStrides()), dilations = attrInts(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(o)) {
+    } else if (isa<linalg::DepthwiseConv2DNchwChwOp>(o)) {
       family = "depthwise_conv2d", layout = "nchw_chw";
       kh = wShape[1], kw = wShape[2];
-      strides = attrInts(c.getStrides()), dilations = attrInts(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(o)) {
-      family = "depthwise_conv2d", layout = "nhwc_hwc", channelDim = 3;
+    } else if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(o)) {
+      family = "depthwise_conv2d", layout = "nhwc_hwc";
       kh = wShape[0], kw = wShape[1];
-      strides = attrInts(c.getStrides()), dilations = attrInts(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::PoolingNchwMaxOp>(o)) {
-      family = "pool_max", layout = "nchw";
+    } else { // max pooling: the second operand is the window's shape
+      family = "pool_max", layout = nchw ? "nchw" : "nhwc";
       kh = wShape[0], kw = wShape[1];
-      strides = attrInts(c.getStrides()), dilations = attrInts(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::PoolingNhwcMaxOp>(o)) {
-      family = "pool_max", layout = "nhwc", channelDim = 3;
-      kh = wShape[0], kw = wShape[1];
-      strides = attrInts(c.getStrides()), dilations = attrInts(c.getDilations());
     }
+    // Strides and dilations: the windowed named ops' attributes, 1 when
+    // left out.
+    auto window = [&](StringRef name) {
+      auto a = o->getAttrOfType<DenseIntElementsAttr>(name);
+      return a ? attrInts(a) : SmallVector<int64_t>{1, 1};
+    };
+    SmallVector<int64_t> strides = window("strides"), dilations = window("dilations");
     bool pool = family == "pool_max";
     if (pool && (dilations[0] != 1 || dilations[1] != 1))
       return makeError("dilated pooling is not a tessel kernel");
@@ -422,6 +417,22 @@ Result<MatchedTask> matchTask(linalg::LinalgOp op) {
                      text.str() + "`");
   result.signature = sig.value();
   return result;
+}
+
+void forEachTask(Operation *root, StringRef why,
+                 function_ref<void(linalg::LinalgOp, const MatchedTask &)> fn) {
+  Builder b(root->getContext());
+  root->walk([&](linalg::LinalgOp op) {
+    if (!isTunableKind(op))
+      return;
+    auto task = matchTask(op);
+    if (!task) {
+      op->emitRemark() << why << ": " << task.message();
+      return;
+    }
+    op->setAttr(kTaskAttr, b.getStringAttr(task->signature.canonical()));
+    fn(op, *task);
+  });
 }
 
 } // namespace tessel

@@ -48,6 +48,12 @@ struct MatchedTask {
 /// (dynamic shape, element type, ...).
 Result<MatchedTask> matchTask(mlir::linalg::LinalgOp op);
 
+/// Calls `fn` on every op of `root` (in walk order) that has a task, after
+/// setting its `tessel.task` attribute; an op of a tunable kind without a task
+/// gets a remark "<why>: <reason>" at its location.
+void forEachTask(mlir::Operation *root, llvm::StringRef why,
+                 llvm::function_ref<void(mlir::linalg::LinalgOp, const MatchedTask &)> fn);
+
 } // namespace tessel
 
 #endif // TESSEL_PASSES_TASKMATCH_H

@@ -122,6 +122,28 @@ Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   return linalg::makeTransposeOp(b, loc, v, init, perm)->getResult(0);
 }
 
+/// `op`, an NCHW op, replaced by `NhwcOp` (with the filter `filter`, already
+/// in the NHWC op's layout) between transposes of its input, output and
+/// result. The NHWC op keeps tessel's attributes.
+template <typename NhwcOp>
+linalg::LinalgOp replaceByNhwc(PatternRewriter &rewriter, linalg::LinalgOp op,
+                               Value filter, DenseIntElementsAttr strides,
+                               DenseIntElementsAttr dilations) {
+  Location loc = op.getLoc();
+  const SmallVector<int64_t> toNhwcPerm{0, 2, 3, 1}, toNchwPerm{0, 3, 1, 2};
+  Value in = transposed(rewriter, loc, op->getOperand(0), toNhwcPerm);
+  Value init = transposed(rewriter, loc, op->getOperand(2), toNhwcPerm);
+  auto nhwc = rewriter.create<NhwcOp>(loc, init.getType(), ValueRange{in, filter},
+                                      init, strides, dilations);
+  // Only tessel's attributes: linalg memoizes the old op's indexing maps in
+  // a discardable attribute too.
+  for (NamedAttribute a : op->getDiscardableAttrs())
+    if (a.getName().strref().starts_with("tessel."))
+      nhwc->setAttr(a.getName(), a.getValue());
+  rewriter.replaceOp(op, transposed(rewriter, loc, nhwc->getResult(0), toNchwPerm));
+  return cast<linalg::LinalgOp>(nhwc.getOperation());
+}
+
 /// An NCHW convolution, depthwise convolution or max pooling rewritten as its
 /// NHWC form between transposes: linalg vectorizes the 1-D NHWC forms along
 /// the channels, where NCHW leaves only the (often tiny) output width. The
@@ -130,53 +152,17 @@ Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
 linalg::LinalgOp toNhwc(PatternRewriter &rewriter, linalg::LinalgOp op) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
-  const SmallVector<int64_t> toNhwcPerm{0, 2, 3, 1}, toNchwPerm{0, 3, 1, 2};
-  auto convert = [&](Value filter, auto build) -> linalg::LinalgOp {
-    Value in = transposed(rewriter, loc, op->getOperand(0), toNhwcPerm);
-    Value init = transposed(rewriter, loc, op->getOperand(2), toNhwcPerm);
-    linalg::LinalgOp nhwc = build(in, filter, init);
-    // Only tessel's attributes: linalg memoizes the old op's indexing maps in
-    // a discardable attribute too.
-    for (NamedAttribute a : op->getDiscardableAttrs())
-      if (a.getName().strref().starts_with("tessel."))
-        nhwc->setAttr(a.getName(), a.getValue());
-    Value back = transposed(rewriter, loc, nhwc->getResult(0), toNchwPerm);
-    rewriter.replaceOp(op, back);
-    return nhwc;
-  };
-  if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation())) {
-    Value filter = transposed(rewriter, loc, c.getInputs()[1], {2, 3, 1, 0});
-    return convert(filter, [&](Value in, Value f, Value init) {
-      return cast<linalg::LinalgOp>(
-          rewriter
-              .create<linalg::Conv2DNhwcHwcfOp>(loc, init.getType(),
-                                                ValueRange{in, f}, init,
-                                                c.getStrides(), c.getDilations())
-              .getOperation());
-    });
-  }
-  if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation())) {
-    Value filter = transposed(rewriter, loc, c.getInputs()[1], {1, 2, 0});
-    return convert(filter, [&](Value in, Value f, Value init) {
-      return cast<linalg::LinalgOp>(
-          rewriter
-              .create<linalg::DepthwiseConv2DNhwcHwcOp>(
-                  loc, init.getType(), ValueRange{in, f}, init, c.getStrides(),
-                  c.getDilations())
-              .getOperation());
-    });
-  }
-  if (auto c = dyn_cast<linalg::PoolingNchwMaxOp>(op.getOperation())) {
-    Value window = c.getInputs()[1];
-    return convert(window, [&](Value in, Value w, Value init) {
-      return cast<linalg::LinalgOp>(
-          rewriter
-              .create<linalg::PoolingNhwcMaxOp>(loc, init.getType(),
-                                                ValueRange{in, w}, init,
-                                                c.getStrides(), c.getDilations())
-              .getOperation());
-    });
-  }
+  if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+    return replaceByNhwc<linalg::Conv2DNhwcHwcfOp>(
+        rewriter, op, transposed(rewriter, loc, c.getInputs()[1], {2, 3, 1, 0}),
+        c.getStrides(), c.getDilations());
+  if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()))
+    return replaceByNhwc<linalg::DepthwiseConv2DNhwcHwcOp>(
+        rewriter, op, transposed(rewriter, loc, c.getInputs()[1], {1, 2, 0}),
+        c.getStrides(), c.getDilations());
+  if (auto c = dyn_cast<linalg::PoolingNchwMaxOp>(op.getOperation()))
+    return replaceByNhwc<linalg::PoolingNhwcMaxOp>(rewriter, op, c.getInputs()[1],
+                                                   c.getStrides(), c.getDilations());
   return op;
 }
 

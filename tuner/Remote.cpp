@@ -4,6 +4,7 @@
 #include "db/Process.h"
 #include "db/Version.h"
 #include "kernels/Aot.h"
+#include "kernels/Arrays.h"
 #include "kernels/HalideInfo.h"
 
 #include <nlohmann/json.hpp>
@@ -21,16 +22,6 @@ extern const char *const kRemoteBenchSource; // RemoteBench.c, embedded
 
 namespace {
 
-std::pair<const char *, int> halideCode(const std::string &t) {
-  if (t == "f32")
-    return {"halide_type_float", 32};
-  if (t == "i32")
-    return {"halide_type_int", 32};
-  if (t == "u8")
-    return {"halide_type_uint", 8};
-  return {"halide_type_int", 8};
-}
-
 /// candidates.h: the arrays, the tolerance and a call per candidate.
 std::string candidatesHeader(const std::vector<ArraySpec> &arrays, double tolerance,
                              const std::vector<size_t> &functions) {
@@ -43,7 +34,7 @@ std::string candidatesHeader(const std::vector<ArraySpec> &arrays, double tolera
     << "struct tessel_array { int code, bits, rank; int64_t shape[8]; };\n"
     << "static const struct tessel_array tessel_arrays[" << arrays.size() << "] = {\n";
   for (const ArraySpec &a : arrays) {
-    auto [code, bits] = halideCode(a.type);
+    auto [code, bits] = halideTypeCode(a.type);
     h << "  {" << code << ", " << bits << ", " << a.shape.size() << ", {";
     for (size_t d = 0; d < a.shape.size(); ++d)
       h << (d ? ", " : "") << a.shape[d];
@@ -280,11 +271,11 @@ std::vector<MeasureResult> RemoteMeasurer::measure(TaskFixture &fixture,
                       : ran->signal ? "the runner died with signal " + std::to_string(ran->signal)
                                     : "exit status " + std::to_string(ran->exitStatus);
     if (!ran || !started) {
-      // The program never started: a dead runner, connection or target.
+      // The program never started (so nothing is done): a dead runner,
+      // connection or target.
       for (const Candidate &p : pending)
-        if (!done.count(static_cast<int>(&p - pending.data())))
-          results[p.index].error =
-              "the runner failed (" + why + "): " + (ran ? lastLine(ran->err) : "");
+        results[p.index].error =
+            "the runner failed (" + why + "): " + (ran ? lastLine(ran->err) : "");
       return results;
     }
     for (size_t c = 0; c < pending.size(); ++c) {

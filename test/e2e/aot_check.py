@@ -19,19 +19,13 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
+from e2e_common import run
+
 CTYPE = {"f32": "float", "i32": "int32_t", "u8": "uint8_t", "s8": "int8_t"}
 CODE = {"f32": "f", "i32": "i", "u8": "B", "s8": "b"}
-
-
-def run(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if r.returncode != 0:
-        raise RuntimeError(" ".join(cmd) + f"\n(exit {r.returncode})\n" + r.stdout + r.stderr)
-    return r.stdout
 
 
 def kernels(header):

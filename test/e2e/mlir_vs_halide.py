@@ -13,9 +13,10 @@ usage: mlir_vs_halide.py BIN_DIR
 import array
 import json
 import os
-import subprocess
 import sys
 import tempfile
+
+from e2e_common import run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -128,13 +129,6 @@ def model(sig, schedule):
         result, out = "%r", o_shape
     return ("func.func @kernel(%s) -> %s {\n  %s\n  return %s : %s\n}\n" %
             (", ".join(args), t(out), "\n  ".join(body), result, t(out)))
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(" ".join(cmd) + "\n" + r.stdout + r.stderr)
-    return r.stdout
 
 
 def main():

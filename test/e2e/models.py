@@ -29,9 +29,10 @@ import argparse
 import array
 import os
 import re
-import subprocess
 import sys
 import tempfile
+
+from e2e_common import run
 
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.c")
 # Tolerance per dtype, relative to the largest reference magnitude.
@@ -97,14 +98,6 @@ def perturb(text):
                  f"{indent}}} -> {t}"]
         out.extend(body)
     return "\n".join(out) + "\n"
-
-
-def run(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout + r.stderr)
-        raise RuntimeError("failed: " + " ".join(cmd))
-    return r.stdout
 
 
 def outputs(header):

@@ -5,6 +5,7 @@
 #include "db/Queries.h"
 #include "db/Schedule.h"
 #include "kernels/Aot.h"
+#include "kernels/Arrays.h"
 #include "kernels/Kernel.h"
 #include "db/Process.h"
 
@@ -27,17 +28,6 @@ std::string cType(const std::string &t) {
   if (t == "u8")
     return "uint8_t";
   return "int8_t"; // s8
-}
-
-/// halide_type_t code and bits of an element type.
-std::pair<const char *, int> halideCode(const std::string &t) {
-  if (t == "f32")
-    return {"halide_type_float", 32};
-  if (t == "i32")
-    return {"halide_type_int", 32};
-  if (t == "u8")
-    return {"halide_type_uint", 8};
-  return {"halide_type_int", 8};
 }
 
 std::string shapeText(const std::vector<int64_t> &shape) {
@@ -79,7 +69,7 @@ std::string adapterSource(const AotKernelInfo &k,
       c << (d ? ", " : "") << "{0, " << extent << ", " << stride << ", 0}";
       stride *= extent;
     }
-    auto [code, bits] = halideCode(a.type);
+    auto [code, bits] = halideTypeCode(a.type);
     c << "};\n  struct halide_buffer_t b" << i << ";\n"
       << "  memset(&b" << i << ", 0, sizeof b" << i << ");\n"
       << "  b" << i << ".host = (uint8_t *)" << a.name << ";\n"

@@ -5,6 +5,7 @@
 
 #include "db/Dump.h"
 #include "db/Hash.h"
+#include "db/Process.h"
 #include "db/Queries.h"
 #include "db/Target.h"
 #include "tools/tessel/Table.h"
@@ -387,12 +388,10 @@ int runImport(const DbOptions &o) {
     ss << std::cin.rdbuf();
     text = ss.str();
   } else {
-    std::ifstream in(o.inputs.front(), std::ios::binary);
-    if (!in)
-      return fail(o.inputs.front() + ": cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
+    auto read = readFile(o.inputs.front());
+    if (!read)
+      return fail(read.message());
+    text = *read;
   }
   json doc;
   try {
