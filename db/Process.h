@@ -1,4 +1,4 @@
-// Running external tools (tessel-opt; LLVM 19's mlir-translate, opt, llc and
+// Running external tools (tessel-opt, tessel-translate; LLVM 19's opt, llc and
 // llvm-ar; C compilers; runners) and small file helpers, for every folder.
 #ifndef TESSEL_DB_PROCESS_H
 #define TESSEL_DB_PROCESS_H

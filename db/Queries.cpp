@@ -169,13 +169,26 @@ Result<std::vector<ListRow>> listTasks(Database &db, const ListFilter &f) {
 
 Result<std::vector<MeasurementRow>>
 queryBest(Database &db, const std::string &target,
-          const std::optional<std::string> &taskHash) {
-  std::string sqlText = std::string("SELECT ") + kRowColumns + " FROM best m" +
-                        kRowJoins +
+          const std::optional<std::string> &taskHash,
+          std::optional<int64_t> threads) {
+  // The best view's ranking, with the records of the wanted thread count
+  // ranked first.
+  std::string from =
+      threads ? "(SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY "
+                "m.task_id, m.target_id ORDER BY (m.threads = ?3) DESC, "
+                "m.median_s, m.min_s, m.uid) AS rank FROM measurements m JOIN "
+                "schedules s ON s.id = m.schedule_id WHERE m.status = 'ok' AND "
+                "m.emulated = 0 AND m.median_s IS NOT NULL AND instr(s.json, "
+                "'\"kind\":\"autoscheduler\"') = 0) WHERE rank = 1)"
+              : "best";
+  std::string sqlText = std::string("SELECT ") + kRowColumns + " FROM " + from +
+                        " m" + kRowJoins +
                         "WHERE g.name = ?1 AND (?2 IS NULL OR t.hash = ?2) "
                         "ORDER BY t.family, t.signature";
   sql::Statement st(db.connection(), sqlText);
   st.bind(1, target).bind(2, taskHash);
+  if (threads)
+    st.bind(3, *threads);
   return collectRows(db, st);
 }
 

@@ -68,10 +68,13 @@ struct ListRow {
 /// two targets gives two rows; an untuned task one row without best).
 Result<std::vector<ListRow>> listTasks(Database &db, const ListFilter &filter);
 
-/// The best record per task on `target` (optionally for one task hash).
+/// The best record per task on `target` (optionally for one task hash): the
+/// `best` view. With `threads`, a task's best among its records measured on
+/// that many threads, and its overall best only when it has none.
 Result<std::vector<MeasurementRow>>
 queryBest(Database &db, const std::string &target,
-          const std::optional<std::string> &taskHash);
+          const std::optional<std::string> &taskHash,
+          std::optional<int64_t> threads = std::nullopt);
 
 /// Every measurement of one task on one target, oldest first; optionally
 /// only those of one machine (fingerprint hash) and thread count: what a

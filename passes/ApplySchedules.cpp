@@ -97,7 +97,7 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
         module.emitError() << "tessel-apply-schedules: " << opened.message();
         return signalPassFailure();
       }
-      auto rows = queryBest(**opened, preset->name, std::nullopt);
+      auto rows = queryBest(**opened, preset->name, std::nullopt, int64_t(threads));
       if (!rows) {
         module.emitError() << "tessel-apply-schedules: " << rows.message();
         return signalPassFailure();

@@ -5,6 +5,9 @@
 // upstream conversions to LLVM. Entry points take bare pointers (every shape
 // is static), so a C caller passes plain buffers.
 //
+// `threads=N` (N > 1) lowers the schedules' parallel loops (scf.forall) to
+// OpenMP work-sharing loops on N threads; the object then needs libomp.
+//
 // `baseline=1` skips the schedules: every op becomes the untiled loops of
 // convert-linalg-to-loops (the reference the end-to-end tests compare with,
 // and the "untiled" column of bench/).
@@ -48,6 +51,13 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       *this, "scalable",
       llvm::cl::desc("On SVE targets, scalable vectors for matmul register tiles"),
       llvm::cl::init(false)};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads the model runs on: above 1, the schedules' "
+                     "parallel loops become OpenMP loops on that many threads "
+                     "(link libomp), and records measured on that many threads "
+                     "are preferred"),
+      llvm::cl::init(1)};
   Option<bool> baseline{*this, "baseline",
                         llvm::cl::desc("Untiled upstream lowering, no schedules"),
                         llvm::cl::init(false)};
@@ -66,7 +76,8 @@ std::string frontEndPipeline() {
 std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
                             bool baseline, bool barePtr, const std::string &kernels,
-                            const std::string &kernelLib, bool scalable) {
+                            const std::string &kernelLib, bool scalable,
+                            unsigned threads) {
   std::string p = "builtin.module(";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
@@ -79,6 +90,8 @@ std::string compilePipeline(const std::string &db, const std::string &target,
       p += " kernels=" + kernels;
     if (!kernelLib.empty())
       p += " kernel-lib=" + kernelLib;
+    if (threads > 1)
+      p += " threads=" + std::to_string(threads);
     p += "},";
     if (kernels != "mlir")
       p += "tessel-call-kernels,";
@@ -97,7 +110,12 @@ std::string compilePipeline(const std::string &db, const std::string &target,
   if (!baseline)
     p += ",tessel-lower-vectors";
   p += ",convert-vector-to-scf{full-unroll target-rank=1}),";
-  p += "scf-forall-to-for,canonicalize,fold-memref-alias-ops,"
+  if (threads > 1)
+    p += "scf-forall-to-parallel,convert-scf-to-openmp{num-threads=" +
+         std::to_string(threads) + "},";
+  else
+    p += "scf-forall-to-for,";
+  p += "canonicalize,fold-memref-alias-ops,"
        "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
        "convert-vector-to-llvm" + std::string(scalable ? "{enable-arm-sve}" : "") +
        ",convert-math-to-llvm,convert-math-to-libm,"
@@ -106,6 +124,8 @@ std::string compilePipeline(const std::string &db, const std::string &target,
        "convert-cf-to-llvm,convert-func-to-llvm";
   if (barePtr)
     p += "{use-bare-ptr-memref-call-conv}";
+  if (threads > 1)
+    p += ",convert-openmp-to-llvm";
   p += ",reconcile-unrealized-casts)";
   return p;
 }
@@ -117,7 +137,7 @@ void registerCompilePipeline() {
       [](OpPassManager &pm, const CompileOptions &o) {
         std::string text = compilePipeline(o.db, o.target, o.report, o.header, o.baseline,
                                            o.barePtr, o.kernels, o.kernelLib,
-                                           o.scalable);
+                                           o.scalable, o.threads);
         // The text names the module level itself: parse its contents.
         text = text.substr(std::string("builtin.module(").size());
         text.pop_back();

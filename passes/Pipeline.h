@@ -17,7 +17,7 @@ std::string compilePipeline(const std::string &db, const std::string &target,
                             bool baseline, bool barePtr,
                             const std::string &kernels = "mlir",
                             const std::string &kernelLib = "",
-                            bool scalable = false);
+                            bool scalable = false, unsigned threads = 1);
 
 /// Registers the `tessel-compile` pipeline.
 void registerCompilePipeline();

@@ -28,10 +28,14 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 using namespace mlir;
@@ -111,10 +115,63 @@ FailureOr<Operation *> decompose(Operation *op, PatternRewriter &rewriter) {
   return failure();
 }
 
-/// `v` with its dimensions permuted (numpy's transpose(perm)), as a
-/// linalg.generic (so that constant weights fold at compile time).
+/// The constant `a` with its dimensions permuted, computed here: weights
+/// are laid out once at compile time rather than on every call. Handles
+/// dense elements (splat or not) and dense resources (how large weights are
+/// usually stored); nothing for other attributes or sub-byte elements.
+std::optional<Attribute> permutedConstant(Attribute a, RankedTensorType type,
+                                          ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  if (auto d = dyn_cast<DenseElementsAttr>(a); d && d.isSplat())
+    return DenseElementsAttr::get(outType, d.getSplatValue<Attribute>());
+  unsigned bits = type.getElementTypeBitWidth();
+  if (bits % 8 != 0)
+    return std::nullopt;
+  ArrayRef<char> in;
+  auto resource = dyn_cast<DenseResourceElementsAttr>(a);
+  if (auto d = dyn_cast<DenseElementsAttr>(a))
+    in = d.getRawData();
+  else if (resource && resource.getRawHandle().getBlob())
+    in = resource.getRawHandle().getBlob()->getData();
+  else
+    return std::nullopt;
+  const size_t size = bits / 8;
+  if (in.size() != size * size_t(type.getNumElements()))
+    return std::nullopt;
+  // Output element i, in row-major order over `shape`, is input element
+  // sum(index[k] * inStride[perm[k]]).
+  const int64_t rank = type.getRank();
+  SmallVector<int64_t> inStride(rank, 1), index(rank, 0);
+  for (int64_t k = rank - 2; k >= 0; --k)
+    inStride[k] = inStride[k + 1] * type.getDimSize(k + 1);
+  std::vector<char> out(in.size());
+  for (int64_t i = 0, n = type.getNumElements(); i < n; ++i) {
+    int64_t src = 0;
+    for (int64_t k = 0; k < rank; ++k)
+      src += index[k] * inStride[perm[k]];
+    std::memcpy(&out[size_t(i) * size], &in[size_t(src) * size], size);
+    for (int64_t k = rank - 1; k >= 0 && ++index[k] == shape[k]; --k)
+      index[k] = 0;
+  }
+  if (resource)
+    return DenseResourceElementsAttr::get(
+        outType, "tessel_permuted",
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(out, alignof(uint64_t),
+                                                      /*dataIsMutable=*/false));
+  return DenseElementsAttr::getFromRawBuffer(outType, out);
+}
+
+/// `v` with its dimensions permuted (numpy's transpose(perm)): a new
+/// constant when `v` is one, else a linalg.generic.
 Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   auto t = cast<RankedTensorType>(v.getType());
+  Attribute constant;
+  if (matchPattern(v, m_Constant(&constant)))
+    if (auto folded = permutedConstant(constant, t, perm))
+      return b.create<arith::ConstantOp>(loc, cast<TypedAttr>(*folded));
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
     shape.push_back(t.getDimSize(p));
@@ -147,7 +204,7 @@ linalg::LinalgOp replaceByNhwc(PatternRewriter &rewriter, linalg::LinalgOp op,
 /// An NCHW convolution, depthwise convolution or max pooling rewritten as its
 /// NHWC form between transposes: linalg vectorizes the 1-D NHWC forms along
 /// the channels, where NCHW leaves only the (often tiny) output width. The
-/// filter transposes fold away for constant weights. Returns the new op, or
+/// filter transposes are done at compile time for constant weights. Returns the new op, or
 /// `op` if it is not NCHW.
 linalg::LinalgOp toNhwc(PatternRewriter &rewriter, linalg::LinalgOp op) {
   Location loc = op.getLoc();

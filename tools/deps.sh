@@ -10,6 +10,8 @@ TESSEL_PACKAGES=(
   libsqlite3-dev sqlite3 libssl-dev nlohmann-json3-dev libcli11-dev
   # MLIR 19 (shared libMLIR.so), FileCheck and lit
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools zlib1g-dev libzstd-dev
+  # the OpenMP runtime of models compiled with --threads N
+  libomp-19-dev
   # Halide 14 and its autoscheduler plugins
   libhalide14-0-dev
   # tests

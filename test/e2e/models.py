@@ -22,8 +22,11 @@ The reference always runs on this machine; with --target, --cc and
 --run-prefix the tessel build can be for another target (e.g. graviton3,
 aarch64-linux-gnu-gcc, 'qemu-aarch64 -cpu max,sve256=on').
 
+With --threads N (N > 1) the tessel build runs its parallel loops on N
+OpenMP threads and links libomp.
+
 usage: models.py --tessel BIN_DIR [--db F] [--kernels mlir|halide] [--target T]
-                 [--cc CC --run-prefix CMD] [--no-perturb] MODEL.mlir...
+                 [--threads N] [--cc CC --run-prefix CMD] [--no-perturb] MODEL.mlir...
 """
 import argparse
 import array
@@ -37,6 +40,9 @@ from e2e_common import run
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.c")
 # Tolerance per dtype, relative to the largest reference magnitude.
 TOLERANCE = {"f32": 1e-4, "f64": 1e-10}
+# Linking a model compiled with --threads N > 1: LLVM's OpenMP runtime
+# (Debian's libomp-19-dev).
+LIBOMP = ["-L/usr/lib/llvm-19/lib", "-lomp", "-Wl,-rpath,/usr/lib/llvm-19/lib"]
 
 SPLAT = re.compile(
     r"^(\s*)(%[\w.$-]+) = arith\.constant dense<([-+0-9.eE]+)> : "
@@ -114,12 +120,14 @@ def outputs(header):
     return result
 
 
-def build(tessel, model, out, extra, cc, static=False):
-    run([os.path.join(tessel, "tessel"), "compile", model, "-o", out] + extra)
+def build(tessel, model, out, extra, cc, static=False, threads=1):
+    run([os.path.join(tessel, "tessel"), "compile", model, "-o", out] + extra +
+        ["--threads", str(threads)])
     exe = os.path.join(out, "run")
     run([cc, "-O2"] + (["-static"] if static else []) +
         ["-include", os.path.join(out, "model.h"), HARNESS,
-         os.path.join(out, "libmodel.a"), "-lpthread", "-ldl", "-lm", "-o", exe])
+         os.path.join(out, "libmodel.a")] + (LIBOMP if threads > 1 else []) +
+        ["-lpthread", "-ldl", "-lm", "-o", exe])
     return exe
 
 
@@ -130,6 +138,8 @@ def main():
     ap.add_argument("--target", default="host")
     ap.add_argument("--kernels", default="mlir", choices=["mlir", "halide"],
                     help="tessel build: MLIR loops, or calls into tuned Halide kernels")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="tessel build: parallel loops on this many OpenMP threads")
     ap.add_argument("--no-perturb", action="store_true")
     ap.add_argument("--bench", type=int, default=0, help="also time N calls of each")
     ap.add_argument("--cc", default="cc",
@@ -152,7 +162,7 @@ def main():
                 (["--db", args.db] if args.db else [])
             try:
                 tuned = build(args.tessel, src, os.path.join(tmp, name + "-tessel"), extra,
-                              args.cc, static=bool(args.run_prefix))
+                              args.cc, static=bool(args.run_prefix), threads=args.threads)
                 ref = build(args.tessel, src, os.path.join(tmp, name + "-ref"),
                             ["--baseline", "--target", "host"], "cc")
             except RuntimeError as e:

@@ -116,6 +116,34 @@ TEST_F(BestView, TargetsAreSeparate) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST_F(BestView, ThreadCountIsPreferredThenAnyRecord) {
+  // A faster 2-thread record of the matmul, and a 2-thread failure faster
+  // still; the conv has 1-thread records only.
+  Measurement two = makeMeasurement(kTask, "x86-64-avx512", session,
+                                    MeasureStatus::Ok, 1e-3, testMachine(), "two-1");
+  two.threads = 2;
+  Measurement twoFailed = makeMeasurement(kTask, "x86-64-avx512", session,
+                                          MeasureStatus::Failed, 1e-5,
+                                          testMachine(), "two-failed");
+  twoFailed.threads = 2;
+  ASSERT_EQ(insertOrFail(*db, {two, twoFailed}), 2);
+  auto uids = [&](std::optional<int64_t> threads) {
+    auto rows = queryBest(*db, "x86-64-avx512", std::nullopt, threads);
+    EXPECT_TRUE(rows) << rows.message();
+    std::vector<std::string> out;
+    for (const MeasurementRow &r : *rows)
+      out.push_back(r.uid);
+    return out;
+  };
+  EXPECT_EQ(uids(std::nullopt), (std::vector<std::string>{"conv-1", "two-1"}));
+  EXPECT_EQ(uids(1), (std::vector<std::string>{"conv-1", "ok-2"}));
+  EXPECT_EQ(uids(2), (std::vector<std::string>{"conv-1", "two-1"}));
+  auto one = queryBest(*db, "x86-64-avx512", hashOf(kTask), 1);
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->front().threads, 1);
+}
+
 TEST_F(BestView, OnlyFailedRowsMeansNoBest) {
   auto best = queryBest(*db, "x86-64-avx512", hashOf(kOnlyFailed));
   ASSERT_TRUE(best) << best.message();

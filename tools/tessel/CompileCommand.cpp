@@ -1,7 +1,7 @@
 // `tessel compile MODEL.mlir --db F --target T -o OUTDIR`: the model lowered by
-// the tessel-compile pipeline (tessel-opt), translated to LLVM IR, optimized
-// and compiled for the target: OUTDIR/model.o, OUTDIR/model.h and
-// OUTDIR/report.txt. The tools run in a scratch directory on relative file
+// the tessel-compile pipeline (tessel-opt), translated to LLVM bitcode
+// (tessel-translate), optimized and compiled for the target: OUTDIR/model.o,
+// OUTDIR/model.h and OUTDIR/report.txt. The tools run in a scratch directory on relative file
 // names, and nothing time- or path-dependent enters the outputs, so the same
 // inputs give the same bytes.
 #include "tools/tessel/Commands.h"
@@ -33,6 +33,7 @@ struct CompileOptions {
   bool baseline = false;
   bool scalable = false;
   bool keepTemps = false;
+  unsigned threads = 1;
 };
 
 /// Rejects paths the pipeline option syntax cannot carry.
@@ -113,6 +114,8 @@ int runCompile(const CompileOptions &o) {
     pipeline += " baseline=1";
   if (o.scalable)
     pipeline += " scalable=1";
+  if (o.threads > 1)
+    pipeline += " threads=" + std::to_string(o.threads);
   // kernels=halide: the database's tuned kernels as a tessel aot library,
   // which the ops with a tuned Halide kernel call.
   size_t halideKernels = 0;
@@ -137,9 +140,10 @@ int runCompile(const CompileOptions &o) {
   std::string attrs = "-mattr=" + preset->llvmFeatures;
   std::vector<std::vector<std::string>> steps = {
       {opt, model.string(), "--tessel-compile=" + pipeline, "-o", "model.llvm.mlir"},
-      {llvmTool("mlir-translate"), "--mlir-to-llvmir", "model.llvm.mlir", "-o",
-       "model.ll"},
-      {llvmTool("opt"), "-O3", triple, cpu, attrs, "model.ll", "-o", "model.bc"},
+      // Bitcode rather than textual IR: weights stay raw bytes.
+      {(fs::path(selfDir()) / "tessel-translate").string(), "model.llvm.mlir", "-o",
+       "model.in.bc"},
+      {llvmTool("opt"), "-O3", triple, cpu, attrs, "model.in.bc", "-o", "model.bc"},
       {llvmTool("llc"), "-O3", triple, cpu, attrs, "-fp-contract=fast",
        "-relocation-model=pic", "-filetype=obj", "model.bc", "-o", "model.o"},
   };
@@ -171,6 +175,13 @@ int runCompile(const CompileOptions &o) {
                  ? "tessel schedules; ops with a tuned Halide kernel call it (" +
                        std::to_string(halideKernels) + " kernels in libmodel.a)"
                  : std::string("tessel schedules (tiled, vectorized)"))
+         << "\n"
+         << "threads: "
+         << (o.threads > 1
+                 ? std::to_string(o.threads) +
+                       " (OpenMP parallel loops: link libomp, e.g. "
+                       "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib)"
+                 : std::string("1"))
          << "\n"
          << "tools: tessel " << kTesselVersion << ", MLIR/LLVM "
          << toolVersion(llvmTool("llc")) << "\n";
@@ -229,6 +240,12 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
                 "Untiled upstream lowering (the reference), no schedules");
   cmd->add_flag("--scalable", o->scalable,
                 "SVE targets (graviton3/4): scalable vectors for matmul register tiles");
+  cmd->add_option("--threads", o->threads,
+                  "Threads the model runs on. Above 1: the schedules' parallel "
+                  "loops run as OpenMP loops on that many threads (link libomp), "
+                  "using records measured on that many threads where there are")
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
   cmd->add_flag("--keep-temps", o->keepTemps,
                 "Keep the intermediate MLIR and LLVM IR files");
   cmd->callback([o, &exitCode]() { exitCode = runCompile(*o); });

@@ -47,3 +47,32 @@ func.func @untouched(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>, %c: tensor<8x8xf3
   %0 = linalg.matmul ins(%a, %b : tensor<8x8xf32>, tensor<8x8xf32>) outs(%c : tensor<8x8xf32>) -> tensor<8x8xf32>
   return %0 : tensor<8x8xf32>
 }
+
+// -----
+
+// Constant weights are transposed at compile time, dense elements and dense
+// resources alike (W[f][c] becomes W'[0][0][c][f]).
+// CHECK-LABEL: func.func @conv_nchw_constant_weights
+// CHECK-DAG: arith.constant dense<{{\[\[\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]]]> : tensor<1x1x2x2xf32>
+// CHECK-DAG: arith.constant dense_resource<tessel_permuted> : tensor<1x1x2x2xf32>
+// CHECK-NOT: ins(%cst
+// CHECK: tessel_permuted: "0x080000000000803F000040400000004000008040"
+func.func @conv_nchw_constant_weights(%x: tensor<1x2x4x4xf32>, %o: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %w = arith.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]]> : tensor<2x2x1x1xf32>
+  %r = arith.constant dense_resource<weights> : tensor<2x2x1x1xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>,
+      tessel.schedule = "{\22tile_inner\22:{\22f\22:2,\22ow\22:4},\22vector_dim\22:\22f\22,\22vector_width\22:2}"}
+      ins(%x, %w : tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) outs(%o : tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>,
+      tessel.schedule = "{\22tile_inner\22:{\22f\22:2,\22ow\22:4},\22vector_dim\22:\22f\22,\22vector_width\22:2}"}
+      ins(%x, %r : tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) outs(%o : tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %0, %1 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      weights: "0x040000000000803F000000400000404000008040"
+    }
+  }
+#-}
