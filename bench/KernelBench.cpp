@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
     }
     std::vector<Column> cols(4);
     cols[0].name = "tuned";
-    auto best = queryBest(**db, target->name, task->hash());
+    auto best = queryBest(**db, target->name, task->hash(), threads);
     if (best && !best->empty()) {
       auto s = Schedule::fromJson(best->front().scheduleJson);
       if (s)

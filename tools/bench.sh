@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark side by side, in one run on this machine:
-#   kernels   tessel tuned (tuned here with a stated budget, or from --db),
+#   kernels   tessel tuned (tuned here at 1 and at 2 threads with a stated
+#             budget, or from --db; each column uses the records of its thread
+#             count),
 #             tessel's heuristic default, Halide's Adams2019 and Mullapudi2016,
 #             OpenBLAS, XNNPACK, oneDNN and Eigen (where they have the op), at
 #             1 and 2 threads, with the measured FMA peak and triad bandwidth;
@@ -72,12 +74,14 @@ if [[ ! -x "$anchors" || "$root/bench/Anchors.cpp" -nt "$anchors" ]]; then
     -lopenblas -ldnnl -lXNNPACK -lpthreadpool
 fi
 
-echo "== tuning ${#shapes[@]} kernels, $trials trials each, 1 thread (tessel tune) into $db"
 args=()
 for s in "${shapes[@]}"; do args+=(--task "$s"); done
-"$bin/tessel" tune --db "$db" --target host --threads 1 --trials "$trials" \
-  --no-autoschedulers "${args[@]}" > "$out/tune.log" 2>&1 || { tail -5 "$out/tune.log"; exit 1; }
-tail -n +2 "$out/tune.log" | grep -v '^\s*\[' | head -30
+for t in 1 2; do
+  echo "== tuning ${#shapes[@]} kernels, $trials trials each, $t thread(s) (tessel tune) into $db"
+  "$bin/tessel" tune --db "$db" --target host --threads "$t" --trials "$trials" \
+    --no-autoschedulers "${args[@]}" > "$out/tune-${t}t.log" 2>&1 || { tail -5 "$out/tune-${t}t.log"; exit 1; }
+  tail -n +2 "$out/tune-${t}t.log" | grep -v '^\s*\[' | head -30
+done
 
 # Tuning efficiency: three of the kernels again with random search, the same
 # budget, into their own database.

@@ -14,8 +14,8 @@ TESSEL_PACKAGES=(
   libomp-19-dev
   # Halide 14 and its autoscheduler plugins
   libhalide14-0-dev
-  # tests
-  libgtest-dev libgmock-dev
+  # tests (numpy: real weight arrays for the models in test/e2e)
+  libgtest-dev libgmock-dev python3-numpy
 )
 # Graviton from x86-64: the aarch64 cross compiler (AOT kernel adapters, test
 # programs) and qemu (correctness proofs only; its timings mean nothing).

@@ -2,8 +2,9 @@
  *   cc -O2 -include OUTDIR/model.h harness.c OUTDIR/model.o -lm -o run
  * It fills every input of every entry point with the same deterministic
  * values, runs the entry point, and writes all outputs (raw, in argument
- * order) to the file given; with `--bench N` it also times N calls and
- * prints the median and the spread in milliseconds; with `--dump-inputs
+ * order) to the file given; with `--bench N` it also times N calls (after
+ * a warm-up of at least 200 ms) and prints the median and the spread in
+ * milliseconds; with `--dump-inputs
  * PREFIX` it also writes each input to PREFIX.argN.bin (raw).
  */
 #include <stdint.h>
@@ -93,6 +94,11 @@ int main(int argc, char **argv) {
     for (int a = 0; a < entry->num_args; ++a)
       if (entry->args[a].is_output) fwrite(buffers[a], 1, sizes[a], out);
     if (bench > 0) {
+      /* Warm-up, as in a serving process: at least 3 calls and 200 ms, so
+       * that caches, page tables and the placement of OpenMP threads on
+       * cores have settled before the timed calls. */
+      double start = now_ms();
+      for (int r = 0; r < 3 || now_ms() - start < 200; ++r) entry->call(buffers);
       double *t = malloc(sizeof(double) * bench);
       for (int r = 0; r < bench; ++r) {
         double t0 = now_ms();

@@ -16,7 +16,10 @@ non-uniform weights: weights of rank >= 2 become sqrt(6 / fan_in) *
 sin(f(index)) (both signs, He-like scale, so that activations neither vanish
 nor explode through the layers), vectors (biases, batch-norm parameters)
 V * (1 + 0.5 sin(f(index))) (the sign kept, so that variances stay
-positive). The input files are never modified.
+positive). With --weights dense the splat weights become seeded random
+dense_resource blobs instead (bench/dense_weights.py): real weight arrays, as
+a model with trained weights has, which tessel lays out at compile time.
+--weights splat keeps the file as it is. The input files are never modified.
 
 The reference always runs on this machine; with --target, --cc and
 --run-prefix the tessel build can be for another target (e.g. graviton3,
@@ -26,7 +29,8 @@ With --threads N (N > 1) the tessel build runs its parallel loops on N
 OpenMP threads and links libomp.
 
 usage: models.py --tessel BIN_DIR [--db F] [--kernels mlir|halide] [--target T]
-                 [--threads N] [--cc CC --run-prefix CMD] [--no-perturb] MODEL.mlir...
+                 [--threads N] [--cc CC --run-prefix CMD]
+                 [--weights perturb|dense|splat] MODEL.mlir...
 """
 import argparse
 import array
@@ -36,6 +40,8 @@ import sys
 import tempfile
 
 from e2e_common import run
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.c")
 # Tolerance per dtype, relative to the largest reference magnitude.
@@ -140,7 +146,9 @@ def main():
                     help="tessel build: MLIR loops, or calls into tuned Halide kernels")
     ap.add_argument("--threads", type=int, default=1,
                     help="tessel build: parallel loops on this many OpenMP threads")
-    ap.add_argument("--no-perturb", action="store_true")
+    ap.add_argument("--weights", default="perturb", choices=["perturb", "dense", "splat"],
+                    help="non-uniform weights computed from their index (default), "
+                         "random dense_resource weights, or the file's splat weights")
     ap.add_argument("--bench", type=int, default=0, help="also time N calls of each")
     ap.add_argument("--cc", default="cc",
                     help="C compiler for the tessel build (e.g. aarch64-linux-gnu-gcc)")
@@ -154,10 +162,15 @@ def main():
         for model in args.models:
             name = os.path.splitext(os.path.basename(model))[0]
             src = model
-            if not args.no_perturb:
+            if args.weights == "perturb":
                 src = os.path.join(tmp, name + ".perturbed.mlir")
                 with open(model) as f, open(src, "w") as g:
                     g.write(perturb(f.read()))
+            elif args.weights == "dense":
+                from dense_weights import rewrite
+                src = os.path.join(tmp, name + ".dense.mlir")
+                with open(model) as f, open(src, "w") as g:
+                    g.write(rewrite(f.read(), seed=0)[0])
             extra = ["--target", args.target, "--kernels", args.kernels] + \
                 (["--db", args.db] if args.db else [])
             try:
