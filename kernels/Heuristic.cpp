@@ -31,6 +31,21 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
     s.vectorDim = v;
     s.vectorWidth = vw;
   }
+  // A vector-matrix product (m = 1) streams the weights once: the whole row
+  // of outputs stays in cache while blocks of a few weight rows are read
+  // side by side, which keeps several sequential streams in flight. (Tiles
+  // of n with the whole reduction inside walk the weights down columns.)
+  // (Weights stored n-major, layout nt, would be read across rows.)
+  if (task.family == OpFamily::Matmul && v == "n" && loops.extent("m") == 1 &&
+      (task.layout.empty() || task.layout == "nn") && vw > 1 && ev >= vw &&
+      loops.extent("k") > 8) {
+    s.tileInner[v] = std::min(roundDownTo(128, vw), roundDownTo(ev, vw));
+    s.tileOuter[v] = ev;
+    s.tileOuter["k"] = 8;
+    s.order = {"n", "m"};
+    s.epilogueAt = "root";
+    return s;
+  }
   s.tileInner[v] = rv;
   s.tileOuter[v] = std::min(ev, roundDownTo(256, rv));
   // A second register-tile dimension: the next output loop with extent > 1.

@@ -54,6 +54,10 @@ TEST(Kernels, MatmulFamilies) {
   expectHeuristicAgrees("matmul m=33 n=70 k=20 layout=nt epilogue=bias+relu");
   expectHeuristicAgrees("matmul m=16 n=48 k=16 epilogue=add+relu6");
   expectHeuristicAgrees("batch_matmul b=3 m=17 n=40 k=9 epilogue=clamp:-0.5:0.5");
+  // Vector-matrix products: blocks of 8 weight rows across the whole output.
+  expectHeuristicAgrees("matmul m=1 n=1000 k=516 epilogue=bias+relu");
+  expectHeuristicAgrees("matmul m=1 n=37 k=29");
+  expectHeuristicAgrees("matmul m=1 n=100 k=13 layout=nt");
 }
 
 TEST(Kernels, Conv2d) {
@@ -107,6 +111,17 @@ TEST(Kernels, ReductionSplitAgrees) {
             << sig << " " << s.canonicalJson();
       }
   }
+}
+
+TEST(Kernels, VectorMatrixHeuristicStreamsWeightRows) {
+  auto task = TaskSignature::parse("matmul m=1 n=4096 k=4096");
+  ASSERT_TRUE(task);
+  Schedule s = heuristicSchedule(*task, host());
+  EXPECT_EQ(s.vectorDim, "n");
+  EXPECT_EQ(s.tileOuter.at("n"), 4096);
+  EXPECT_EQ(s.tileOuter.at("k"), 8);
+  EXPECT_EQ(s.epilogueAt, "root");
+  EXPECT_TRUE(s.parallel.empty());
 }
 
 TEST(Kernels, IllegalScheduleRejectedBeforeCompiling) {
