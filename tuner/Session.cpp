@@ -191,7 +191,17 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
     return interrupted || (planned > 0 && done >= planned) ||
            (deadline > 0 && now() >= deadline);
   };
-  if (outOfBudget()) {
+  // The heuristic is measured whenever it has no record yet, even once the
+  // trials are all stored: a newer tessel's default must not lose to the
+  // stale best of an older one unseen.
+  const Schedule heuristic = heuristicSchedule(task, target_);
+  bool heuristicStored = false;
+  for (const auto &row : *stored)
+    heuristicStored |= row.scheduleHash == heuristic.hash();
+  auto outOfTime = [&] {
+    return interrupted || (deadline > 0 && now() >= deadline);
+  };
+  if (outOfBudget() && (heuristicStored || outOfTime())) {
     bar.finish(done, gflops(summary.best),
                planned > 0 && done >= planned ? "(already tuned: all trials stored)"
                                               : "(no time left)");
@@ -273,7 +283,7 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
 
   // Seeds first: the heuristic and the two autoschedulers.
   std::vector<std::pair<Schedule, std::string>> seeds;
-  seeds.emplace_back(heuristicSchedule(task, target_), "heuristic");
+  seeds.emplace_back(heuristic, "heuristic");
   if (options_.autoschedulers && !remote_) // AOT needs a loop nest
     for (const char *as : {"adams2019", "mullapudi2016"}) {
       Schedule s;
@@ -287,7 +297,7 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
     storedHashes.insert(row.scheduleHash);
   std::vector<std::pair<Schedule, std::string>> pendingSeeds;
   for (const auto &[s, source] : seeds) {
-    if (outOfBudget())
+    if (source == "heuristic" ? outOfTime() : outOfBudget())
       break;
     if (storedHashes.count(s.hash()))
       continue;
@@ -322,6 +332,10 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
         return st;
     }
   }
+  // Through a runner, a seed left over when the trials were already stored.
+  if (!pendingSeeds.empty() && !outOfTime())
+    if (Status st = measureBatch(pendingSeeds); !st)
+      return st;
   std::string note;
   if (interrupted)
     note = "(interrupted)";
