@@ -33,8 +33,8 @@ def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
     For each tunable op: the best record for (task, target) in the schedule
     database `db` ("tuned"); else the best record of the nearest task of the
     same family and layout on that target ("nearest"); else the built-in
-    heuristic ("default"). Records measured on `threads` threads are
-    preferred. The schedule goes in the `tessel.schedule`
+    heuristic ("default"). Only records measured on `threads` threads
+    count. The schedule goes in the `tessel.schedule`
     attribute (canonical schedule JSON), with `tessel.schedule_source` and
     `tessel.schedule_id`. Ops that already carry `tessel.schedule` keep it.
     A coverage report (location, signature, source, schedule id) is emitted as
@@ -57,8 +57,8 @@ def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
            "With kernels=halide: the tessel_kernels.h of the library to call "
            "(only its kernels are used); empty: every tuned task">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
-           "The thread count the model runs on: a task's records measured on "
-           "that many threads come first, its best on any count otherwise">,
+           "The thread count the model runs on: only records measured on that "
+           "many threads are used">,
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }

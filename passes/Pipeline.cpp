@@ -55,8 +55,8 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       *this, "threads",
       llvm::cl::desc("Threads the model runs on: above 1, the schedules' "
                      "parallel loops become OpenMP loops on that many threads "
-                     "(link libomp), and records measured on that many threads "
-                     "are preferred"),
+                     "(link libomp), using the records measured on that many "
+                     "threads"),
       llvm::cl::init(1)};
   Option<bool> baseline{*this, "baseline",
                         llvm::cl::desc("Untiled upstream lowering, no schedules"),

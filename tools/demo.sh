@@ -48,8 +48,8 @@ step "compiling the model (tessel compile): tuned (1 and 2 threads), default sch
 "$bin/tessel" compile "$model" --target host --baseline -o "$out/untiled"
 "$bin/tessel" compile "$model" --db "$db" --target host --kernels halide -o "$out/halide" \
   2> "$out/halide.log"
-# On 2 threads (OpenMP): the records tuned above are for 1 thread, which the
-# build falls back to; `tessel tune --threads 2` would tune for it.
+# On 2 threads (OpenMP). The records tuned above are for 1 thread, so this
+# build takes the default schedules; `tessel tune --threads 2` tunes for it.
 "$bin/tessel" compile "$model" --db "$db" --target host --threads 2 -o "$out/tuned-2t"
 
 step "running it from C (examples/resnet18.c linked with libmodel.a)"
@@ -67,7 +67,7 @@ for v in untiled default tuned halide tuned-2t; do
     default) what="tessel, built-in default schedules" ;;
     tuned) what="tessel, tuned schedules (MLIR loops)" ;;
     halide) what="tessel, tuned Halide kernels (--kernels halide)" ;;
-    tuned-2t) what="tessel, tuned schedules, 2 threads (--threads 2)" ;;
+    tuned-2t) what="tessel, 2 threads (--threads 2, defaults)" ;;
   esac
   printf '%-50s %s\n' "$what" "$("$out/$v/resnet18" | sed -n 's/^latency: //p')"
 done

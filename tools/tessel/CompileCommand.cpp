@@ -243,7 +243,8 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--threads", o->threads,
                   "Threads the model runs on. Above 1: the schedules' parallel "
                   "loops run as OpenMP loops on that many threads (link libomp), "
-                  "using records measured on that many threads where there are")
+                  "using only the records tuned on that many threads "
+                  "(tessel tune --threads N)")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
   cmd->add_flag("--keep-temps", o->keepTemps,
