@@ -3,8 +3,8 @@
 torchvision exports in ../shared/models: ResNet-18, MobileNetV2 and
 SqueezeNet 1.1 built here in torch.nn (torchvision is not in Debian), batch 1,
 input 1x3x32x32, eval mode, eager and TorchScript (frozen), in interleaved
-rounds. Prints CSV:
-model,threads,mode,median_ms,min_ms.
+rounds. Prints CSV, a row per case and round (bench/models.sh takes the
+median of the rounds): model,threads,mode,median_ms,min_ms.
 
 usage: /usr/bin/python3 torch_models.py [--threads 1 2] [--runs 50] [--rounds 3] [MODEL...]
 """
@@ -112,8 +112,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--runs", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="interleaved rounds; a figure is the median of the round medians")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     ap.add_argument("models", nargs="*", default=list(MODELS))
     args = ap.parse_args()
     x = torch.rand(1, 3, 32, 32)
@@ -126,15 +125,11 @@ def main():
             for threads in args.threads:
                 for mode, f in [("eager", model), ("torchscript", scripted)]:
                     cases.append((name, threads, mode, f))
-        results = {}
         for _ in range(args.rounds):
             for name, threads, mode, f in cases:
                 torch.set_num_threads(threads)
-                results.setdefault((name, threads, mode), []).append(median_ms(f, x, args.runs))
-    for (name, threads, mode), v in results.items():
-        med = statistics.median(m for m, _ in v)
-        lo = min(m for _, m in v)
-        print(f"{name},{threads},{mode},{med:.4f},{lo:.4f}", flush=True)
+                med, lo = median_ms(f, x, args.runs)
+                print(f"{name},{threads},{mode},{med:.4f},{lo:.4f}", flush=True)
     return 0
 
 

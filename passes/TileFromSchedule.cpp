@@ -115,33 +115,38 @@ FailureOr<Operation *> decompose(Operation *op, PatternRewriter &rewriter) {
   return failure();
 }
 
-/// The constant `a` with its dimensions permuted, computed here: weights
-/// are laid out once at compile time rather than on every call. Handles
-/// dense elements (splat or not) and dense resources (how large weights are
-/// usually stored); nothing for other attributes or sub-byte elements.
-std::optional<Attribute> permutedConstant(Attribute a, RankedTensorType type,
-                                          ArrayRef<int64_t> perm) {
+/// `type` with its dimensions permuted (numpy's transpose(perm)).
+RankedTensorType permutedType(RankedTensorType type, ArrayRef<int64_t> perm) {
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
     shape.push_back(type.getDimSize(p));
-  auto outType = RankedTensorType::get(shape, type.getElementType());
-  if (auto d = dyn_cast<DenseElementsAttr>(a); d && d.isSplat())
-    return DenseElementsAttr::get(outType, d.getSplatValue<Attribute>());
-  unsigned bits = type.getElementTypeBitWidth();
-  if (bits % 8 != 0)
-    return std::nullopt;
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+/// The constant `a` of type `type` with its dimensions permuted into
+/// `outType`, computed here: weights are laid out once at compile time
+/// rather than on every call. Handles dense elements (splat or not) and dense
+/// resources (how large weights are usually stored); nothing for other
+/// attributes or sub-byte elements.
+std::optional<Attribute> permutedConstant(Attribute a, RankedTensorType type,
+                                          RankedTensorType outType,
+                                          ArrayRef<int64_t> perm) {
   ArrayRef<char> in;
   auto resource = dyn_cast<DenseResourceElementsAttr>(a);
-  if (auto d = dyn_cast<DenseElementsAttr>(a))
+  if (auto d = dyn_cast<DenseElementsAttr>(a)) {
+    if (d.isSplat())
+      return DenseElementsAttr::get(outType, d.getSplatValue<Attribute>());
     in = d.getRawData();
-  else if (resource && resource.getRawHandle().getBlob())
+  } else if (resource && resource.getRawHandle().getBlob()) {
     in = resource.getRawHandle().getBlob()->getData();
-  else
+  } else {
     return std::nullopt;
+  }
+  unsigned bits = type.getElementTypeBitWidth();
   const size_t size = bits / 8;
-  if (in.size() != size * size_t(type.getNumElements()))
+  if (bits % 8 != 0 || in.size() != size * size_t(type.getNumElements()))
     return std::nullopt;
-  // Output element i, in row-major order over `shape`, is input element
+  // Output element i, in row-major order over outType, is input element
   // sum(index[k] * inStride[perm[k]]).
   const int64_t rank = type.getRank();
   SmallVector<int64_t> inStride(rank, 1), index(rank, 0);
@@ -153,7 +158,7 @@ std::optional<Attribute> permutedConstant(Attribute a, RankedTensorType type,
     for (int64_t k = 0; k < rank; ++k)
       src += index[k] * inStride[perm[k]];
     std::memcpy(&out[size_t(i) * size], &in[size_t(src) * size], size);
-    for (int64_t k = rank - 1; k >= 0 && ++index[k] == shape[k]; --k)
+    for (int64_t k = rank - 1; k >= 0 && ++index[k] == outType.getDimSize(k); --k)
       index[k] = 0;
   }
   if (resource)
@@ -168,14 +173,12 @@ std::optional<Attribute> permutedConstant(Attribute a, RankedTensorType type,
 /// constant when `v` is one, else a linalg.generic.
 Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   auto t = cast<RankedTensorType>(v.getType());
+  RankedTensorType outType = permutedType(t, perm);
   Attribute constant;
   if (matchPattern(v, m_Constant(&constant)))
-    if (auto folded = permutedConstant(constant, t, perm))
+    if (auto folded = permutedConstant(constant, t, outType, perm))
       return b.create<arith::ConstantOp>(loc, cast<TypedAttr>(*folded));
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(t.getDimSize(p));
-  Value init = b.create<tensor::EmptyOp>(loc, shape, t.getElementType());
+  Value init = b.create<tensor::EmptyOp>(loc, outType.getShape(), t.getElementType());
   return linalg::makeTransposeOp(b, loc, v, init, perm)->getResult(0);
 }
 
@@ -204,8 +207,8 @@ linalg::LinalgOp replaceByNhwc(PatternRewriter &rewriter, linalg::LinalgOp op,
 /// An NCHW convolution, depthwise convolution or max pooling rewritten as its
 /// NHWC form between transposes: linalg vectorizes the 1-D NHWC forms along
 /// the channels, where NCHW leaves only the (often tiny) output width. The
-/// filter transposes are done at compile time for constant weights. Returns the new op, or
-/// `op` if it is not NCHW.
+/// filter transposes are done at compile time for constant weights. Returns
+/// the new op, or `op` if it is not NCHW.
 linalg::LinalgOp toNhwc(PatternRewriter &rewriter, linalg::LinalgOp op) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);

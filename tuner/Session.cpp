@@ -167,7 +167,9 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
                                   machine_.hash(), options_.threads);
   if (!stored)
     return makeError(stored.message());
+  std::set<std::string> storedHashes;
   for (const auto &row : *stored) {
+    storedHashes.insert(row.scheduleHash);
     auto sched = Schedule::fromJson(row.scheduleJson);
     if (sched)
       search.observe(*sched, row.status == "ok" && !row.emulated
@@ -195,9 +197,7 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
   // trials are all stored: a newer tessel's default must not lose to the
   // stale best of an older one unseen.
   const Schedule heuristic = heuristicSchedule(task, target_);
-  bool heuristicStored = false;
-  for (const auto &row : *stored)
-    heuristicStored |= row.scheduleHash == heuristic.hash();
+  const bool heuristicStored = storedHashes.count(heuristic.hash()) > 0;
   auto outOfTime = [&] {
     return interrupted || (deadline > 0 && now() >= deadline);
   };
@@ -292,9 +292,6 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
       s.params["parallelism"] = std::to_string(options_.threads);
       seeds.emplace_back(s, as);
     }
-  std::set<std::string> storedHashes;
-  for (const auto &row : *stored)
-    storedHashes.insert(row.scheduleHash);
   std::vector<std::pair<Schedule, std::string>> pendingSeeds;
   for (const auto &[s, source] : seeds) {
     if (source == "heuristic" ? outOfTime() : outOfBudget())

@@ -1,9 +1,9 @@
 // `tessel compile MODEL.mlir --db F --target T -o OUTDIR`: the model lowered by
 // the tessel-compile pipeline (tessel-opt), translated to LLVM bitcode
 // (tessel-translate), optimized and compiled for the target: OUTDIR/model.o,
-// OUTDIR/model.h and OUTDIR/report.txt. The tools run in a scratch directory on relative file
-// names, and nothing time- or path-dependent enters the outputs, so the same
-// inputs give the same bytes.
+// OUTDIR/model.h and OUTDIR/report.txt. The tools run in a scratch directory
+// on relative file names, and nothing time- or path-dependent enters the
+// outputs, so the same inputs give the same bytes.
 #include "tools/tessel/Commands.h"
 #ifdef TESSEL_HAVE_TUNER
 #include "tools/tessel/AotLibrary.h"
