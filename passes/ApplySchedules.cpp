@@ -208,15 +208,7 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
     if (nearest)
       return {nearest->scheduleJson, "nearest",
               nearest->scheduleHash.substr(0, 12)};
-    // tessel-tile-from-schedule realizes NCHW ops in their NHWC form
-    // (vectorized along channels): the default is the NHWC task's heuristic.
-    TaskSignature realized = sig;
-    if (sig.effectiveLayout().rfind("nchw", 0) == 0) {
-      realized.layout = familyLayouts(sig.family).front(); // the NHWC layout
-      if (!realized.normalize())
-        realized = sig;
-    }
-    Schedule s = heuristicSchedule(realized, preset);
+    Schedule s = heuristicSchedule(sig, preset);
     return {s.canonicalJson(), "default", s.hash().substr(0, 12)};
   }
 };

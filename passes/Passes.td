@@ -134,6 +134,27 @@ def EmitHeader : Pass<"tessel-emit-header", "mlir::ModuleOp"> {
   ];
 }
 
+def NormalizeLayout : Pass<"tessel-normalize-layout", "mlir::func::FuncOp"> {
+  let summary = "Rewrite NCHW convolutions and poolings to NHWC, activations included";
+  let description = [{
+    The layout normalization of tessel's front end, run before task
+    extraction and tiling, so that the tasks are the loop nests that run.
+    Every NCHW `linalg.conv_2d_nchw_fchw`, `depthwise_conv_2d_nchw_chw`,
+    `pooling_nchw_max` and `pooling_nchw_sum` becomes its NHWC op (filters
+    transposed to HWCF / HWC, at compile time when they are constants). The
+    activations between such ops stay NHWC: a `tensor.pad`, `linalg.generic`
+    or `tensor.insert_slice` reading an NHWC form is rebuilt on it (a generic
+    producing a 4-D result with the identity map iterates in NHWC order), and
+    a `tensor.collapse_shape` of C x 1 x 1 reads the NHWC form directly.
+    Transposes remain only at the edges of the NHWC region: one per model
+    input, and one back for each value that an op outside it reads.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect"
+  ];
+}
+
 def ProtectInputs : Pass<"tessel-protect-inputs", "mlir::ModuleOp"> {
   let summary = "Mark the tensor arguments of entry points read-only";
   let description = [{

@@ -1,5 +1,6 @@
 // tessel-compile: the named pipeline from TOSA or linalg on tensors to the
-// LLVM dialect. Stages: TOSA to linalg, elementwise fusion, schedules
+// LLVM dialect. Stages: TOSA to linalg, elementwise fusion, layout
+// normalization (NCHW to NHWC: tessel-normalize-layout), schedules
 // (tessel-apply-schedules, tessel-tile-from-schedule), bufferization with
 // results as out-parameters, vector lowering (tessel-lower-vectors), and the
 // upstream conversions to LLVM. Entry points take bare pointers (every shape
@@ -65,12 +66,16 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
 
 } // namespace
 
-std::string frontEndPipeline() {
-  return "func.func(tosa-optional-decompositions),func.func(tosa-to-scf),"
-         "func.func(tosa-make-broadcastable,tosa-to-linalg-named,tosa-to-linalg,"
-         "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
-         "func.func(convert-elementwise-to-linalg),canonicalize,"
-         "func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
+std::string frontEndPipeline(bool normalize) {
+  std::string p =
+      "func.func(tosa-optional-decompositions),func.func(tosa-to-scf),"
+      "func.func(tosa-make-broadcastable,tosa-to-linalg-named,tosa-to-linalg,"
+      "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
+      "func.func(convert-elementwise-to-linalg),canonicalize,"
+      "func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
+  if (normalize)
+    p += ",func.func(tessel-normalize-layout),canonicalize,cse";
+  return p;
 }
 
 std::string compilePipeline(const std::string &db, const std::string &target,
@@ -81,7 +86,7 @@ std::string compilePipeline(const std::string &db, const std::string &target,
   std::string p = "builtin.module(";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
-  p += frontEndPipeline() + ",";
+  p += frontEndPipeline(/*normalize=*/!baseline) + ",";
   if (!baseline) {
     p += "tessel-apply-schedules{db=" + db + " target=" + target;
     if (!report.empty())

@@ -7,9 +7,11 @@
 namespace tessel {
 
 /// The front end of tessel-compile, as the contents of a builtin.module
-/// pipeline: TOSA to linalg, then elementwise fusion. tessel-extract-tasks
-/// runs it too, so that the tasks are the ops tessel-compile will see.
-std::string frontEndPipeline();
+/// pipeline: TOSA to linalg, elementwise fusion, then (with `normalize`) the
+/// layout normalization to NHWC. tessel-extract-tasks runs it too, so that
+/// the tasks are the ops tessel-compile will tile. The baseline lowering
+/// runs it without normalization: the reference stays upstream's own.
+std::string frontEndPipeline(bool normalize = true);
 
 /// The textual pass pipeline of tessel-compile, anchored on builtin.module.
 std::string compilePipeline(const std::string &db, const std::string &target,

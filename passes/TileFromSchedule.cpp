@@ -115,117 +115,6 @@ FailureOr<Operation *> decompose(Operation *op, PatternRewriter &rewriter) {
   return failure();
 }
 
-/// `type` with its dimensions permuted (numpy's transpose(perm)).
-RankedTensorType permutedType(RankedTensorType type, ArrayRef<int64_t> perm) {
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  return RankedTensorType::get(shape, type.getElementType());
-}
-
-/// The constant `a` of type `type` with its dimensions permuted into
-/// `outType`, computed here: weights are laid out once at compile time
-/// rather than on every call. Handles dense elements (splat or not) and dense
-/// resources (how large weights are usually stored); nothing for other
-/// attributes or sub-byte elements.
-std::optional<Attribute> permutedConstant(Attribute a, RankedTensorType type,
-                                          RankedTensorType outType,
-                                          ArrayRef<int64_t> perm) {
-  ArrayRef<char> in;
-  auto resource = dyn_cast<DenseResourceElementsAttr>(a);
-  if (auto d = dyn_cast<DenseElementsAttr>(a)) {
-    if (d.isSplat())
-      return DenseElementsAttr::get(outType, d.getSplatValue<Attribute>());
-    in = d.getRawData();
-  } else if (resource && resource.getRawHandle().getBlob()) {
-    in = resource.getRawHandle().getBlob()->getData();
-  } else {
-    return std::nullopt;
-  }
-  unsigned bits = type.getElementTypeBitWidth();
-  const size_t size = bits / 8;
-  if (bits % 8 != 0 || in.size() != size * size_t(type.getNumElements()))
-    return std::nullopt;
-  // Output element i, in row-major order over outType, is input element
-  // sum(index[k] * inStride[perm[k]]).
-  const int64_t rank = type.getRank();
-  SmallVector<int64_t> inStride(rank, 1), index(rank, 0);
-  for (int64_t k = rank - 2; k >= 0; --k)
-    inStride[k] = inStride[k + 1] * type.getDimSize(k + 1);
-  std::vector<char> out(in.size());
-  for (int64_t i = 0, n = type.getNumElements(); i < n; ++i) {
-    int64_t src = 0;
-    for (int64_t k = 0; k < rank; ++k)
-      src += index[k] * inStride[perm[k]];
-    std::memcpy(&out[size_t(i) * size], &in[size_t(src) * size], size);
-    for (int64_t k = rank - 1; k >= 0 && ++index[k] == outType.getDimSize(k); --k)
-      index[k] = 0;
-  }
-  if (resource)
-    return DenseResourceElementsAttr::get(
-        outType, "tessel_permuted",
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(out, alignof(uint64_t),
-                                                      /*dataIsMutable=*/false));
-  return DenseElementsAttr::getFromRawBuffer(outType, out);
-}
-
-/// `v` with its dimensions permuted (numpy's transpose(perm)): a new
-/// constant when `v` is one, else a linalg.generic.
-Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
-  auto t = cast<RankedTensorType>(v.getType());
-  RankedTensorType outType = permutedType(t, perm);
-  Attribute constant;
-  if (matchPattern(v, m_Constant(&constant)))
-    if (auto folded = permutedConstant(constant, t, outType, perm))
-      return b.create<arith::ConstantOp>(loc, cast<TypedAttr>(*folded));
-  Value init = b.create<tensor::EmptyOp>(loc, outType.getShape(), t.getElementType());
-  return linalg::makeTransposeOp(b, loc, v, init, perm)->getResult(0);
-}
-
-/// `op`, an NCHW op, replaced by `NhwcOp` (with the filter `filter`, already
-/// in the NHWC op's layout) between transposes of its input, output and
-/// result. The NHWC op keeps tessel's attributes.
-template <typename NhwcOp>
-linalg::LinalgOp replaceByNhwc(PatternRewriter &rewriter, linalg::LinalgOp op,
-                               Value filter, DenseIntElementsAttr strides,
-                               DenseIntElementsAttr dilations) {
-  Location loc = op.getLoc();
-  const SmallVector<int64_t> toNhwcPerm{0, 2, 3, 1}, toNchwPerm{0, 3, 1, 2};
-  Value in = transposed(rewriter, loc, op->getOperand(0), toNhwcPerm);
-  Value init = transposed(rewriter, loc, op->getOperand(2), toNhwcPerm);
-  auto nhwc = rewriter.create<NhwcOp>(loc, init.getType(), ValueRange{in, filter},
-                                      init, strides, dilations);
-  // Only tessel's attributes: linalg memoizes the old op's indexing maps in
-  // a discardable attribute too.
-  for (NamedAttribute a : op->getDiscardableAttrs())
-    if (a.getName().strref().starts_with("tessel."))
-      nhwc->setAttr(a.getName(), a.getValue());
-  rewriter.replaceOp(op, transposed(rewriter, loc, nhwc->getResult(0), toNchwPerm));
-  return cast<linalg::LinalgOp>(nhwc.getOperation());
-}
-
-/// An NCHW convolution, depthwise convolution or max pooling rewritten as its
-/// NHWC form between transposes: linalg vectorizes the 1-D NHWC forms along
-/// the channels, where NCHW leaves only the (often tiny) output width. The
-/// filter transposes are done at compile time for constant weights. Returns
-/// the new op, or `op` if it is not NCHW.
-linalg::LinalgOp toNhwc(PatternRewriter &rewriter, linalg::LinalgOp op) {
-  Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
-  if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
-    return replaceByNhwc<linalg::Conv2DNhwcHwcfOp>(
-        rewriter, op, transposed(rewriter, loc, c.getInputs()[1], {2, 3, 1, 0}),
-        c.getStrides(), c.getDilations());
-  if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()))
-    return replaceByNhwc<linalg::DepthwiseConv2DNhwcHwcOp>(
-        rewriter, op, transposed(rewriter, loc, c.getInputs()[1], {1, 2, 0}),
-        c.getStrides(), c.getDilations());
-  if (auto c = dyn_cast<linalg::PoolingNchwMaxOp>(op.getOperation()))
-    return replaceByNhwc<linalg::PoolingNhwcMaxOp>(rewriter, op, c.getInputs()[1],
-                                                   c.getStrides(), c.getDilations());
-  return op;
-}
-
 /// The module's target preset (`tessel.target`, set by
 /// tessel-apply-schedules); x86-64-avx2 when the module names none.
 TargetPreset targetPreset(Operation *op) {
@@ -386,53 +275,22 @@ struct TileFromSchedulePass
     auto parsed = Schedule::fromJson(attr.str());
     if (!parsed)
       return op->emitError() << "tessel.schedule: " << parsed.message();
-    const Schedule &original = *parsed;
+    const Schedule &s0 = *parsed;
     auto names = loopNames(op);
     if (!names)
       return op->emitError("tessel.schedule on an op tessel cannot tile");
-    const Schedule &s0 = original;
+    if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
+            linalg::PoolingNchwMaxOp>(op))
+      return op->emitError("tessel-tile-from-schedule: NCHW ops are tiled in "
+                           "their NHWC form: run tessel-normalize-layout first");
     if (s0.kind != "loopnest") {
       op->emitWarning() << "schedule of kind `" << s0.kind
                         << "` is realized by Halide only; op left untiled";
       return success();
     }
-    // The schedule names its loops in the task's layout; the NHWC form has
-    // the same loop names. Its vector loop is the channel loop, so the
-    // register tiles of a schedule vectorizing another loop swap roles.
-    std::string scheduleVector = s0.vectorDim;
     TargetPreset preset = targetPreset(op);
-    // The task in its NHWC layout (what the NHWC form computes).
-    std::optional<TaskSignature> nhwcTask;
-    if (auto t = matchTask(op)) {
-      nhwcTask = t->signature;
-      nhwcTask->layout = familyLayouts(nhwcTask->family).front();
-      if (!nhwcTask->normalize())
-        nhwcTask.reset();
-    }
     PatternRewriter rewriter(op.getContext());
-    if (op.hasPureTensorSemantics())
-      op = toNhwc(rewriter, op);
-    names = loopNames(op);
-    Schedule swapped = s0;
-    std::string channel = isa<linalg::Conv2DNhwcHwcfOp>(op) ? "f" : "c";
-    bool nhwcWindowed = isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
-                            linalg::PoolingNhwcMaxOp>(op);
-    if (nhwcWindowed && scheduleVector != channel && nhwcTask) {
-      // A schedule made for the NCHW kernel (vectorized along the output
-      // width, or not at all) does not carry over to the NHWC form, whose
-      // vectors run along the channels: its register tiles come from the
-      // built-in heuristic of the NHWC task; the cache tiles, loop order and
-      // parallel loops stay the schedule's, less a cache tile of a loop
-      // smaller than its new register tile.
-      Schedule h = heuristicSchedule(*nhwcTask, preset);
-      swapped.tileInner = h.tileInner;
-      swapped.vectorDim = h.vectorDim;
-      swapped.vectorWidth = h.vectorWidth;
-      for (const auto &[d, r] : h.tileInner)
-        if (swapped.tileOuter.count(d) && swapped.tileOuter[d] < r)
-          swapped.tileOuter.erase(d);
-    }
-    const Schedule &s = swapped;
+    const Schedule &s = s0;
     SmallVector<int64_t> extents = op.getStaticLoopRanges();
     if (llvm::any_of(extents, ShapedType::isDynamic))
       return op->emitError("tessel-tile-from-schedule: dynamic loop ranges");

@@ -1,4 +1,5 @@
-// After the front end of tessel-compile (elementwise fusion), tunable ops
+// After the front end of tessel-compile (elementwise fusion, layout
+// normalization to NHWC), tunable ops
 // become deduplicated tasks with counts; a zero pad producer is
 // folded into the signature, a bias+relu chain into the epilogue; every
 // tunable op is annotated with its signature.
@@ -8,10 +9,12 @@
 // RUN: tessel-opt %s --tessel-extract-tasks -o /dev/null | FileCheck %s --check-prefix=JSON
 // RUN: tessel-opt %s --tessel-extract-tasks=out=/dev/null -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIAG
 
-// DIAG: tessel-extract-tasks.mlir:65:8: remark: not a tessel task: dynamic shapes are not tunable
+// DIAG: tessel-extract-tasks.mlir:68:8: remark: not a tessel task: dynamic shapes are not tunable
 
 // IR: linalg.matmul {tessel.task = "matmul m=4 n=16 k=8 epilogue=bias+relu"}
-// IR: linalg.conv_2d_nchw_fchw {dilations = {{.*}}, tessel.task = "conv2d n=1 h=8 w=8 c=4 f=8 kh=3 kw=3 pad=1,1,1,1 layout=nchw_fchw"}
+// The NCHW convolution is a task in its NHWC form (tessel-normalize-layout):
+// the loop nest that tessel-compile tiles.
+// IR: linalg.conv_2d_nhwc_hwcf {dilations = {{.*}}, tessel.task = "conv2d n=1 h=8 w=8 c=4 f=8 kh=3 kw=3 pad=1,1,1,1"}
 
 // JSON: "format": "tessel-tasks"
 // JSON: "count": 2,
@@ -19,7 +22,7 @@
 // JSON-NEXT: "hash": "{{[0-9a-f]+}}",
 // JSON-NEXT: "signature": "matmul m=4 n=16 k=8 epilogue=bias+relu"
 // JSON: "count": 1,
-// JSON: "signature": "conv2d n=1 h=8 w=8 c=4 f=8 kh=3 kw=3 pad=1,1,1,1 layout=nchw_fchw"
+// JSON: "signature": "conv2d n=1 h=8 w=8 c=4 f=8 kh=3 kw=3 pad=1,1,1,1"
 // JSON-NOT: "signature"
 
 #id = affine_map<(d0, d1) -> (d0, d1)>

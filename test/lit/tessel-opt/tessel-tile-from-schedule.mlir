@@ -1,8 +1,11 @@
 // The schedule attribute alone drives tiling: cache tiles (the parallel loop
 // as scf.forall), register tiles vectorized, a partial register tile peeled;
-// NCHW convolutions realized in NHWC form and decomposed to 1-D.
+// NHWC convolutions decomposed to 1-D and vectorized along the channels; NCHW
+// ops are refused (tessel-normalize-layout makes them NHWC first).
 // REQUIRES: mlir
 // RUN: tessel-opt %s --tessel-tile-from-schedule --split-input-file | FileCheck %s
+// RUN: not tessel-opt %S/Inputs/nchw-schedule.mlir --tessel-tile-from-schedule -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIAG
+// DIAG: error: tessel-tile-from-schedule: NCHW ops are tiled in their NHWC form: run tessel-normalize-layout first
 
 // CHECK-LABEL: func.func @matmul
 // CHECK: scf.forall (%{{.*}}) = (0) to (64) step (32)
@@ -22,20 +25,16 @@ func.func @matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>, %c: tensor<64x64
 
 // -----
 
-// CHECK-LABEL: func.func @conv_nchw
-// Input and output transposed to NHWC, weights to HWCF.
-// CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<16x4x3x3xf32>) outs(%{{.*}} : tensor<3x3x4x16xf32>)
-// CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<1x4x10x10xf32>) outs(%{{.*}} : tensor<1x10x10x4xf32>)
+// CHECK-LABEL: func.func @conv_nhwc
 // Filter rows and output rows tiled to 1, then vectorized along channels.
 // CHECK: scf.for
 // CHECK: vector.contract {{.*}} into vector<1x8x16xf32>
 // CHECK-NOT: linalg.conv_2d
-// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x8x8x16xf32>) outs(%{{.*}} : tensor<1x16x8x8xf32>)
-func.func @conv_nchw(%x: tensor<1x4x10x10xf32>, %w: tensor<16x4x3x3xf32>, %o: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
-  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>,
+func.func @conv_nhwc(%x: tensor<1x10x10x4xf32>, %w: tensor<3x3x4x16xf32>, %o: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>,
       tessel.schedule = "{\22tile_inner\22:{\22f\22:16,\22ow\22:8},\22vector_dim\22:\22f\22,\22vector_width\22:16}"}
-      ins(%x, %w : tensor<1x4x10x10xf32>, tensor<16x4x3x3xf32>) outs(%o : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
-  return %0 : tensor<1x16x8x8xf32>
+      ins(%x, %w : tensor<1x10x10x4xf32>, tensor<3x3x4x16xf32>) outs(%o : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  return %0 : tensor<1x8x8x16xf32>
 }
 
 // -----
@@ -48,31 +47,3 @@ func.func @untouched(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>, %c: tensor<8x8xf3
   return %0 : tensor<8x8xf32>
 }
 
-// -----
-
-// Constant weights are transposed at compile time, dense elements and dense
-// resources alike (W[f][c] becomes W'[0][0][c][f]).
-// CHECK-LABEL: func.func @conv_nchw_constant_weights
-// CHECK-DAG: arith.constant dense<{{\[\[\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]]]> : tensor<1x1x2x2xf32>
-// CHECK-DAG: arith.constant dense_resource<tessel_permuted> : tensor<1x1x2x2xf32>
-// CHECK-NOT: ins(%cst
-// CHECK: tessel_permuted: "0x080000000000803F000040400000004000008040"
-func.func @conv_nchw_constant_weights(%x: tensor<1x2x4x4xf32>, %o: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
-  %w = arith.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]]> : tensor<2x2x1x1xf32>
-  %r = arith.constant dense_resource<weights> : tensor<2x2x1x1xf32>
-  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>,
-      tessel.schedule = "{\22tile_inner\22:{\22f\22:2,\22ow\22:4},\22vector_dim\22:\22f\22,\22vector_width\22:2}"}
-      ins(%x, %w : tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) outs(%o : tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
-  %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>,
-      tessel.schedule = "{\22tile_inner\22:{\22f\22:2,\22ow\22:4},\22vector_dim\22:\22f\22,\22vector_width\22:2}"}
-      ins(%x, %r : tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) outs(%o : tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
-  return %0, %1 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
-}
-
-{-#
-  dialect_resources: {
-    builtin: {
-      weights: "0x040000000000803F000000400000404000008040"
-    }
-  }
-#-}
