@@ -39,10 +39,40 @@ Result<MeasureStatus> parseStatus(const std::string &s) {
   return makeError("unknown measurement status `" + s + "`");
 }
 
+namespace {
+
+/// The `CREATE VIEW best` statement of schema.sql: the one definition of the
+/// ranking, which migrations and read-only views of older files reuse.
+std::string bestViewSql() {
+  std::string schema(kSchemaSql);
+  size_t begin = schema.find("CREATE VIEW best AS");
+  size_t end = schema.find(';', begin);
+  return schema.substr(begin, end - begin + 1);
+}
+
+/// The column version 2 added: every record of version 1 was Halide's.
+constexpr const char *kRealizerColumn =
+    "realizer TEXT NOT NULL DEFAULT 'halide' CHECK (realizer IN ('halide', 'mlir'))";
+
+/// What a read-only connection shows of a version-1 file: version 2's
+/// columns and view, as TEMP views over the file's tables (SQLite resolves
+/// unqualified names to TEMP first), so that nothing is written to it.
+std::string version1ReadOnlyViews() {
+  std::string best = bestViewSql();
+  best.replace(0, std::string("CREATE VIEW").size(), "CREATE TEMP VIEW");
+  return "CREATE TEMP VIEW measurements AS SELECT *, 'halide' AS realizer "
+         "FROM main.measurements; " + best;
+}
+
+} // namespace
+
 const std::vector<Migration> &migrations() {
-  // Version 1 is the first released schema: no steps yet. A change to
-  // schema.sql bumps kSchemaVersion and appends {oldVersion, "ALTER ..."}.
-  static const std::vector<Migration> steps;
+  // A change to schema.sql bumps kSchemaVersion and appends the step from
+  // the previous version here.
+  static const std::vector<Migration> steps = {
+      {1, std::string("ALTER TABLE measurements ADD COLUMN ") + kRealizerColumn +
+              "; DROP VIEW best; " + bestViewSql()},
+  };
   return steps;
 }
 
@@ -214,6 +244,8 @@ Status Database::initialize(const std::vector<Migration> &steps,
                        "; the file was left untouched");
   }
   if (mode == OpenMode::ReadOnly) {
+    if (*version == 1 && targetVersion == kSchemaVersion) // version 2's views
+      return conn_.exec(version1ReadOnlyViews());
     if (*version < targetVersion)
       return makeError("schema version " + std::to_string(*version) +
                        " is older than this build's " +
@@ -438,9 +470,9 @@ Result<int> Database::insertMeasurements(const std::vector<Measurement> &batch) 
       conn_,
       "INSERT INTO measurements(uid, task_id, target_id, machine_id, "
       "schedule_id, session_id, source, status, median_s, min_s, spread, "
-      "repeats, max_error, emulated, threads, error, created_at) VALUES "
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16, ?17) ON CONFLICT(uid) DO NOTHING");
+      "repeats, max_error, emulated, threads, error, created_at, realizer) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+      "?15, ?16, ?17, ?18) ON CONFLICT(uid) DO NOTHING");
   int inserted = 0;
   for (const Measurement &m : batch) {
     if (m.status == MeasureStatus::Ok && !m.medianSec)
@@ -469,7 +501,8 @@ Result<int> Database::insertMeasurements(const std::vector<Measurement> &batch) 
         .bind(14, (m.emulated || m.machine.emulated) ? 1 : 0)
         .bind(15, m.threads)
         .bind(16, m.error)
-        .bind(17, m.createdAt.empty() ? nowIso8601() : m.createdAt);
+        .bind(17, m.createdAt.empty() ? nowIso8601() : m.createdAt)
+        .bind(18, std::string(realizerName(m.realizer)));
     if (Status s = ins.run(); !s)
       return makeError(path_ + ": " + s.message());
     inserted += conn_.changes();

@@ -23,6 +23,7 @@
 #define TESSEL_DB_DATABASE_H
 
 #include "db/Machine.h"
+#include "db/Realizer.h"
 #include "db/Schedule.h"
 #include "db/Signature.h"
 #include "db/Sqlite.h"
@@ -37,7 +38,7 @@
 namespace tessel {
 
 /// The schema version this build writes (PRAGMA user_version).
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 /// PRAGMA application_id of tessel databases ("tssl").
 constexpr int kApplicationId = 0x7473736c;
 
@@ -68,6 +69,8 @@ struct Measurement {
   int threads = 1;
   std::string error;     ///< why a failed / wrong / timeout run failed
   std::string createdAt; ///< ISO 8601 UTC; now when empty
+  /// The code that was measured: Halide's kernel or MLIR's loops.
+  Realizer realizer = Realizer::Halide;
 };
 
 /// One step that upgrades a database from version `from` to `from + 1`.

@@ -21,7 +21,7 @@ constexpr const char *kRowColumns =
     "m.uid, t.hash, t.signature, t.family, t.flops, g.name, s.hash, s.json, "
     "mc.hash, mc.cpu_model, se.uuid, m.source, m.status, m.median_s, m.min_s, "
     "m.spread, m.max_error, m.repeats, m.emulated, m.threads, m.error, "
-    "m.created_at";
+    "m.created_at, m.realizer";
 constexpr const char *kRowJoins =
     " JOIN tasks t ON t.id = m.task_id JOIN targets g ON g.id = m.target_id "
     "JOIN schedules s ON s.id = m.schedule_id "
@@ -53,6 +53,7 @@ MeasurementRow readRow(const sql::Statement &st, int base = 0) {
   r.threads = st.columnInt(i++);
   r.error = st.columnText(i++);
   r.createdAt = st.columnText(i++);
+  r.realizer = st.columnText(i++);
   return r;
 }
 
@@ -97,7 +98,7 @@ Result<Stats> queryStats(Database &db) {
          "sum(m.status = 'ok' AND m.emulated = 0), sum(m.status = 'failed'), "
          "sum(m.status = 'wrong'), sum(m.status = 'timeout'), "
          "sum(m.emulated), "
-         "(SELECT count(*) FROM best b JOIN tasks bt ON bt.id = b.task_id "
+         "(SELECT count(DISTINCT b.task_id) FROM best b JOIN tasks bt ON bt.id = b.task_id "
          " WHERE b.target_id = g.id AND bt.family = t.family) "
          "FROM measurements m JOIN targets g ON g.id = m.target_id "
          "JOIN tasks t ON t.id = m.task_id "
@@ -170,25 +171,28 @@ Result<std::vector<ListRow>> listTasks(Database &db, const ListFilter &f) {
 Result<std::vector<MeasurementRow>>
 queryBest(Database &db, const std::string &target,
           const std::optional<std::string> &taskHash,
-          std::optional<int64_t> threads) {
+          std::optional<int64_t> threads, std::optional<Realizer> realizer) {
   // The best view's ranking, with the records of the wanted thread count
   // ranked first.
   std::string from =
       threads ? "(SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY "
-                "m.task_id, m.target_id ORDER BY (m.threads = ?3) DESC, "
-                "m.median_s, m.min_s, m.uid) AS rank FROM measurements m JOIN "
-                "schedules s ON s.id = m.schedule_id WHERE m.status = 'ok' AND "
-                "m.emulated = 0 AND m.median_s IS NOT NULL AND instr(s.json, "
-                "'\"kind\":\"autoscheduler\"') = 0) WHERE rank = 1)"
+                "m.task_id, m.target_id, m.realizer ORDER BY (m.threads = ?3) "
+                "DESC, m.median_s, m.min_s, m.uid) AS rank FROM measurements m "
+                "JOIN schedules s ON s.id = m.schedule_id WHERE m.status = 'ok' "
+                "AND m.emulated = 0 AND m.median_s IS NOT NULL AND "
+                "instr(s.json, '\"kind\":\"autoscheduler\"') = 0) WHERE rank = 1)"
               : "best";
   std::string sqlText = std::string("SELECT ") + kRowColumns + " FROM " + from +
                         " m" + kRowJoins +
                         "WHERE g.name = ?1 AND (?2 IS NULL OR t.hash = ?2) "
-                        "ORDER BY t.family, t.signature";
+                        "AND (?4 IS NULL OR m.realizer = ?4) "
+                        "ORDER BY t.family, t.signature, m.realizer";
   sql::Statement st(db.connection(), sqlText);
   st.bind(1, target).bind(2, taskHash);
   if (threads)
     st.bind(3, *threads);
+  st.bind(4, realizer ? std::optional<std::string>(realizerName(*realizer))
+                      : std::nullopt);
   return collectRows(db, st);
 }
 
@@ -196,14 +200,16 @@ Result<std::vector<MeasurementRow>>
 queryMeasurements(Database &db, const std::string &taskHash,
                   const std::string &target,
                   const std::optional<std::string> &machineHash,
-                  std::optional<int64_t> threads) {
+                  std::optional<int64_t> threads, std::optional<Realizer> realizer) {
   std::string sqlText = std::string("SELECT ") + kRowColumns +
                         " FROM measurements m" + kRowJoins +
                         "WHERE t.hash = ?1 AND g.name = ?2 AND (?3 IS NULL OR "
                         "mc.hash = ?3) AND (?4 IS NULL OR m.threads = ?4) "
-                        "ORDER BY m.id";
+                        "AND (?5 IS NULL OR m.realizer = ?5) ORDER BY m.id";
   sql::Statement st(db.connection(), sqlText);
   st.bind(1, taskHash).bind(2, target).bind(3, machineHash).bind(4, threads);
+  st.bind(5, realizer ? std::optional<std::string>(realizerName(*realizer))
+                      : std::nullopt);
   return collectRows(db, st);
 }
 

@@ -28,6 +28,7 @@ struct MeasurementRow {
   bool emulated = false;
   int64_t threads = 1;
   std::string error, createdAt;
+  std::string realizer = "halide"; ///< the code measured: "halide" or "mlir"
 
   /// GFLOP/s at the median time; 0 when untimed.
   double gflops() const;
@@ -68,22 +69,25 @@ struct ListRow {
 /// two targets gives two rows; an untuned task one row without best).
 Result<std::vector<ListRow>> listTasks(Database &db, const ListFilter &filter);
 
-/// The best record per task on `target` (optionally for one task hash): the
-/// `best` view. With `threads`, a task's best among its records measured on
-/// that many threads, and its overall best only when it has none.
+/// The best record per task and realizer on `target` (optionally for one
+/// task hash, or one realizer): the `best` view. With `threads`, a task's best
+/// among its records measured on that many threads, and its overall best only
+/// when it has none. Rows are ordered by family, signature, realizer.
 Result<std::vector<MeasurementRow>>
 queryBest(Database &db, const std::string &target,
           const std::optional<std::string> &taskHash,
-          std::optional<int64_t> threads = std::nullopt);
+          std::optional<int64_t> threads = std::nullopt,
+          std::optional<Realizer> realizer = std::nullopt);
 
 /// Every measurement of one task on one target, oldest first; optionally
-/// only those of one machine (fingerprint hash) and thread count: what a
-/// resumed tuning session on this machine has already done.
+/// only those of one machine (fingerprint hash), thread count and realizer:
+/// what a resumed tuning session on this machine has already done.
 Result<std::vector<MeasurementRow>>
 queryMeasurements(Database &db, const std::string &taskHash,
                   const std::string &target,
                   const std::optional<std::string> &machineHash = std::nullopt,
-                  std::optional<int64_t> threads = std::nullopt);
+                  std::optional<int64_t> threads = std::nullopt,
+                  std::optional<Realizer> realizer = std::nullopt);
 
 struct TaskDetail {
   std::string hash, signature, family;

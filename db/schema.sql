@@ -1,9 +1,9 @@
--- tessel schedule database, schema version 1.
+-- tessel schedule database, schema version 2.
 --
 -- This file creates a new database at the current version. It is embedded into
 -- the binary at build time; Database::open() runs it in one transaction on an
 -- empty file and then sets PRAGMA user_version. Older files are brought up to
--- date by the forward-only steps in db/Migrations.cpp, never by this file.
+-- date by the forward-only steps of migrations() in db/Database.cpp.
 --
 -- Natural keys (task hash, schedule hash, machine hash, session uuid,
 -- measurement uid, target name) are what merge and export use; the integer ids
@@ -88,20 +88,24 @@ CREATE TABLE measurements (
   threads      INTEGER NOT NULL,
   error        TEXT NOT NULL DEFAULT '',
   created_at   TEXT NOT NULL,          -- ISO 8601 UTC
+  -- The code measured: Halide's kernel or the loops tessel compile emits.
+  -- Version 1 had no such column: its records were all Halide's.
+  realizer     TEXT NOT NULL DEFAULT 'halide' CHECK (realizer IN ('halide', 'mlir')),
   CHECK (status != 'ok' OR median_s IS NOT NULL)
 );
 CREATE INDEX measurements_task_target ON measurements(task_id, target_id, status);
 CREATE INDEX measurements_session ON measurements(session_id);
 
--- What a compiler uses: per (task, target) the fastest verified, native
--- measurement of a loop-nest schedule (one both realizers can apply).
--- Failed, wrong, timed-out and emulated rows are never best, nor are
--- autoscheduler seeds (kept as reference points: only Halide can redo them).
--- Ties on median are broken by min, then by uid, so the answer is stable.
+-- What a compiler uses: per (task, target, realizer) the fastest verified,
+-- native measurement of a loop-nest schedule. Failed, wrong, timed-out and
+-- emulated rows are never best, nor are autoscheduler seeds (kept as
+-- reference points: only Halide can redo them). Ties on median are broken by
+-- min, then by uid, so the answer is stable. The migration to version 2 and
+-- the read-only view of a version-1 file create this view from this text.
 CREATE VIEW best AS
 SELECT * FROM (
   SELECT m.*,
-         ROW_NUMBER() OVER (PARTITION BY m.task_id, m.target_id
+         ROW_NUMBER() OVER (PARTITION BY m.task_id, m.target_id, m.realizer
                             ORDER BY m.median_s, m.min_s, m.uid) AS rank
   FROM measurements m JOIN schedules s ON s.id = m.schedule_id
   WHERE m.status = 'ok' AND m.emulated = 0 AND m.median_s IS NOT NULL

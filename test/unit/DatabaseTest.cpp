@@ -105,7 +105,7 @@ TEST(Database, CreatesFreshDatabase) {
   std::string bytes = readFile(path);
   ASSERT_GE(bytes.size(), 100u);
   EXPECT_EQ(bytes.substr(68, 4), "tssl");
-  EXPECT_EQ(bytes.substr(60, 4), std::string("\0\0\0\1", 4));
+  EXPECT_EQ(bytes.substr(60, 4), std::string("\0\0\0\2", 4));
 }
 
 TEST(Database, CreateInitializesAnEmptyFile) {
@@ -162,12 +162,13 @@ TEST(Database, MigratesForwardKeepingData) {
   TempDir dir;
   std::string path = dir.file("mig.db");
   ASSERT_NO_FATAL_FAILURE(makePopulatedDb(path, 30));
+  const int next = kSchemaVersion + 1;
   std::vector<Migration> steps = {
-      {1, "ALTER TABLE tasks ADD COLUMN note TEXT"}};
+      {kSchemaVersion, "ALTER TABLE tasks ADD COLUMN note TEXT"}};
   {
-    auto db = Database::open(path, OpenMode::ReadWrite, steps, 2);
+    auto db = Database::open(path, OpenMode::ReadWrite, steps, next);
     ASSERT_TRUE(db) << db.message();
-    EXPECT_EQ(pragma(**db, "user_version"), 2);
+    EXPECT_EQ(pragma(**db, "user_version"), next);
     EXPECT_EQ(pragma(**db, "application_id"), kApplicationId);
     auto note = (*db)->connection().queryInt(
         "SELECT count(*) FROM pragma_table_info('tasks') WHERE name = 'note'");
@@ -176,8 +177,8 @@ TEST(Database, MigratesForwardKeepingData) {
     EXPECT_EQ(countRows(**db, "measurements"), 30);
     EXPECT_EQ(integrityCheck(**db), "ok");
   }
-  // Reopening at version 2 with the same steps runs nothing again.
-  auto again = Database::open(path, OpenMode::ReadOnly, steps, 2);
+  // Reopening at the new version with the same steps runs nothing again.
+  auto again = Database::open(path, OpenMode::ReadOnly, steps, next);
   ASSERT_TRUE(again) << again.message();
   EXPECT_EQ(countRows(**again, "measurements"), 30);
 }
@@ -188,8 +189,8 @@ TEST(Database, ReadOnlyDoesNotMigrate) {
   ASSERT_NO_FATAL_FAILURE(makePopulatedDb(path, 5));
   const std::string before = readFile(path);
   std::vector<Migration> steps = {
-      {1, "ALTER TABLE tasks ADD COLUMN note TEXT"}};
-  auto db = Database::open(path, OpenMode::ReadOnly, steps, 2);
+      {kSchemaVersion, "ALTER TABLE tasks ADD COLUMN note TEXT"}};
+  auto db = Database::open(path, OpenMode::ReadOnly, steps, kSchemaVersion + 1);
   ASSERT_FALSE(db);
   EXPECT_NE(db.message().find("older"), std::string::npos) << db.message();
   EXPECT_TRUE(readFile(path) == before);
@@ -202,12 +203,13 @@ TEST(Database, FailedMigrationLeavesFileUntouched) {
   const std::string before = readFile(path);
   // A bad step alone, and a good step followed by a bad one: neither may
   // leave a half-migrated file behind.
+  const int v = kSchemaVersion;
   const std::vector<std::vector<Migration>> plans = {
-      {{1, "ALTER TABLE no_such_table ADD COLUMN x TEXT"}},
-      {{1, "ALTER TABLE tasks ADD COLUMN note TEXT"}, {2, "THIS IS NOT SQL"}},
+      {{v, "ALTER TABLE no_such_table ADD COLUMN x TEXT"}},
+      {{v, "ALTER TABLE tasks ADD COLUMN note TEXT"}, {v + 1, "THIS IS NOT SQL"}},
   };
   for (const auto &steps : plans) {
-    int target = int(steps.size()) + 1;
+    int target = int(steps.size()) + v;
     auto db = Database::open(path, OpenMode::ReadWrite, steps, target);
     ASSERT_FALSE(db);
     EXPECT_NE(db.message().find("migration"), std::string::npos)
@@ -217,7 +219,7 @@ TEST(Database, FailedMigrationLeavesFileUntouched) {
   }
   auto db = openDb(path, OpenMode::ReadOnly);
   ASSERT_NE(db, nullptr);
-  EXPECT_EQ(pragma(*db, "user_version"), 1);
+  EXPECT_EQ(pragma(*db, "user_version"), kSchemaVersion);
   EXPECT_EQ(countRows(*db, "measurements"), 30);
 }
 
@@ -227,7 +229,8 @@ TEST(Database, MissingMigrationPathFails) {
   ASSERT_NO_FATAL_FAILURE(makePopulatedDb(path, 1));
   const std::string before = readFile(path);
   auto db = Database::open(path, OpenMode::ReadWrite,
-                           {{2, "ALTER TABLE tasks ADD COLUMN note TEXT"}}, 3);
+                           {{kSchemaVersion + 1, "ALTER TABLE tasks ADD COLUMN note TEXT"}},
+                           kSchemaVersion + 2);
   ASSERT_FALSE(db);
   EXPECT_NE(db.message().find("no migration path"), std::string::npos)
       << db.message();
@@ -239,9 +242,9 @@ TEST(Database, NewerSchemaIsRefusedUntouched) {
   std::string path = dir.file("newer.db");
   ASSERT_NO_FATAL_FAILURE(makePopulatedDb(path, 10));
   {
-    auto db =
-        Database::open(path, OpenMode::ReadWrite,
-                       {{1, "ALTER TABLE tasks ADD COLUMN note TEXT"}}, 2);
+    auto db = Database::open(path, OpenMode::ReadWrite,
+                             {{kSchemaVersion, "ALTER TABLE tasks ADD COLUMN note TEXT"}},
+                             kSchemaVersion + 1);
     ASSERT_TRUE(db) << db.message();
     ASSERT_TRUE((*db)->connection().exec("PRAGMA wal_checkpoint(TRUNCATE)"));
   }
@@ -391,4 +394,79 @@ TEST(Database, RefusesTruncatedFileWithWalLeavingBothUntouched) {
   ASSERT_GT(wal.size(), 32u);
   expectRefusedUntouched(copy, "corrupt");
   EXPECT_TRUE(readFile(copy + "-wal") == wal) << "the WAL was checkpointed";
+}
+
+namespace {
+
+/// A database as tessel wrote it at schema version 1 (test/unit/Inputs/
+/// schema-v1.sql, the schema of that release), with one ok record.
+void makeVersion1Db(const std::string &path) {
+  sql::Connection c;
+  ASSERT_TRUE(c.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000));
+  ASSERT_TRUE(c.exec(readFile(TESSEL_UNIT_INPUTS "/schema-v1.sql")));
+  ASSERT_TRUE(c.exec(
+      "INSERT INTO targets VALUES (1, 'x86-64-avx512', 'h', 't', 'c', 'f');"
+      "INSERT INTO machines VALUES (1, 'm1', '{}', 'x86_64', 'cpu', 'avx', 2, 1, 2, 3, "
+      "'os', '{}', 0);"
+      "INSERT INTO tasks VALUES (1, 'th', 'matmul m=8 n=8 k=8', 'matmul', 'nn', 'f32', "
+      "'f32', '', 1024);"
+      "INSERT INTO schedules VALUES (1, 'sh', '{}');"
+      "INSERT INTO sessions VALUES (1, 'u1', '2026-01-01T00:00:00.000Z', 'tune', 1);"
+      "INSERT INTO measurements(uid, task_id, target_id, machine_id, schedule_id, "
+      "session_id, source, status, median_s, min_s, emulated, threads, created_at) "
+      "VALUES ('r1', 1, 1, 1, 1, 1, 'search', 'ok', 0.001, 0.001, 0, 1, "
+      "'2026-01-01T00:00:00.000Z');"
+      "PRAGMA application_id=1953723244; PRAGMA user_version=1;"));
+}
+
+} // namespace
+
+TEST(Database, Version1IsReadableReadOnlyUntouched) {
+  TempDir dir;
+  std::string path = dir.file("v1.db");
+  ASSERT_NO_FATAL_FAILURE(makeVersion1Db(path));
+  const std::string before = readFile(path);
+  {
+    auto db = openDb(path, OpenMode::ReadOnly);
+    ASSERT_NE(db, nullptr);
+    auto best = queryBest(*db, "x86-64-avx512", std::nullopt);
+    ASSERT_TRUE(best) << best.message();
+    ASSERT_EQ(best->size(), 1u);
+    EXPECT_EQ((*best)[0].realizer, "halide");
+    auto mlir = queryBest(*db, "x86-64-avx512", std::nullopt, std::nullopt,
+                          Realizer::Mlir);
+    ASSERT_TRUE(mlir) << mlir.message();
+    EXPECT_TRUE(mlir->empty());
+  }
+  EXPECT_TRUE(readFile(path) == before);
+}
+
+TEST(Database, Version1MigratesWithHalideRecords) {
+  TempDir dir;
+  std::string path = dir.file("v1.db");
+  ASSERT_NO_FATAL_FAILURE(makeVersion1Db(path));
+  {
+    auto db = openDb(path, OpenMode::ReadWrite);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(pragma(*db, "user_version"), kSchemaVersion);
+    auto rows = queryMeasurements(*db, "th", "x86-64-avx512");
+    ASSERT_TRUE(rows) << rows.message();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].realizer, "halide");
+    std::string session = startSession(*db);
+    Measurement m = makeMeasurement("matmul m=8 n=8 k=8", "x86-64-avx512", session,
+                                    MeasureStatus::Ok, 2e-3);
+    m.realizer = Realizer::Mlir;
+    ASSERT_EQ(insertOrFail(*db, {m}), 1);
+    EXPECT_EQ(integrityCheck(*db), "ok");
+  }
+  // One best per realizer, each with its own.
+  auto db = openDb(path, OpenMode::ReadOnly);
+  ASSERT_NE(db, nullptr);
+  auto best = queryBest(*db, "x86-64-avx512", std::nullopt);
+  ASSERT_TRUE(best) << best.message();
+  ASSERT_EQ(best->size(), 2u);
+  EXPECT_EQ((*best)[0].realizer, "halide");
+  EXPECT_EQ((*best)[1].realizer, "mlir");
+  EXPECT_DOUBLE_EQ(*(*best)[1].medianSec, 2e-3);
 }

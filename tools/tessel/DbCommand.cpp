@@ -25,7 +25,7 @@ namespace {
 struct DbOptions {
   std::string db;
   bool json = false;
-  std::string target, op, task, output, hashPrefix;
+  std::string target, op, task, output, hashPrefix, realizer;
   int64_t shapeContains = -1; ///< -1: no filter
   std::vector<std::string> inputs;
   int top = 10;
@@ -63,7 +63,8 @@ json rowJson(const MeasurementRow &r) {
           {"threads", r.threads},
           {"gflops", r.gflops()},
           {"error", r.error},
-          {"created_at", r.createdAt}};
+          {"created_at", r.createdAt},
+          {"realizer", r.realizer}};
 }
 
 std::string shortHash(const std::string &h) {
@@ -191,11 +192,12 @@ int runList(const DbOptions &o) {
     std::cout << "no tasks match\n";
     return 0;
   }
-  Table t({"task", "family", "target", "best", "GFLOP/s", "measured",
+  Table t({"task", "family", "target", "realizer", "best", "GFLOP/s", "measured",
            "signature"},
-          {false, false, false, true, true, true, false});
+          {false, false, false, false, true, true, true, false});
   for (const auto &r : *rows)
     t.addRow({shortHash(r.taskHash), r.family, r.best ? r.best->target : "-",
+              r.best ? r.best->realizer : "-",
               r.best ? formatSeconds(r.best->medianSec) : "-",
               r.best ? gflopsText(*r.best) : "-",
               std::to_string(r.measurements), r.signature});
@@ -204,9 +206,9 @@ int runList(const DbOptions &o) {
 }
 
 void printMeasurements(const std::vector<MeasurementRow> &rows) {
-  Table t({"uid", "target", "status", "median", "min", "spread", "repeats",
-           "GFLOP/s", "max err", "source", "schedule", "machine"},
-          {false, false, false, true, true, true, true, true, true, false,
+  Table t({"uid", "target", "realizer", "status", "median", "min", "spread",
+           "repeats", "GFLOP/s", "max err", "source", "schedule", "machine"},
+          {false, false, false, false, true, true, true, true, true, true, false,
            false, false});
   for (const auto &r : rows) {
     std::string status = r.status + (r.emulated ? " (emulated)" : "");
@@ -216,7 +218,7 @@ void printMeasurements(const std::vector<MeasurementRow> &rows) {
       std::snprintf(buf, sizeof buf, "%.1e", *r.maxError);
       err = buf;
     }
-    t.addRow({shortHash(r.uid), r.target, status, formatSeconds(r.medianSec),
+    t.addRow({shortHash(r.uid), r.target, r.realizer, status, formatSeconds(r.medianSec),
               formatSeconds(r.minSec), spreadText(r.spread),
               std::to_string(r.repeats), gflopsText(r), err, r.source,
               shortHash(r.scheduleHash), r.machineCpu});
@@ -256,9 +258,10 @@ int runShow(const DbOptions &o) {
   if (d->best.empty()) {
     std::cout << "\nno usable best on any target yet\n";
   } else {
-    std::cout << "\nbest per target:\n";
+    std::cout << "\nbest per target and realizer:\n";
     for (const auto &b : d->best)
-      std::cout << "  " << b.target << "  " << formatSeconds(b.medianSec)
+      std::cout << "  " << b.target << "  " << b.realizer << "  "
+                << formatSeconds(b.medianSec)
                 << "  " << gflopsText(b) << " GFLOP/s  (" << b.source
                 << ", on " << b.machineCpu << ")\n    schedule "
                 << shortHash(b.scheduleHash) << " " << b.scheduleJson << "\n";
@@ -285,7 +288,14 @@ int runBest(const DbOptions &o) {
       return fail("--task: " + sig.message());
     taskHash = sig->hash();
   }
-  auto rows = queryBest(**db, preset->name, taskHash);
+  std::optional<Realizer> realizer;
+  if (!o.realizer.empty()) {
+    auto r = parseRealizer(o.realizer);
+    if (!r)
+      return fail("--realizer: " + r.message());
+    realizer = *r;
+  }
+  auto rows = queryBest(**db, preset->name, taskHash, std::nullopt, realizer);
   if (!rows)
     return fail(rows.message());
   if (o.json) {
@@ -300,11 +310,11 @@ int runBest(const DbOptions &o) {
               << (taskHash ? " and this task" : "") << " in " << o.db << "\n";
     return taskHash ? 1 : 0;
   }
-  Table t({"task", "target", "median", "GFLOP/s", "spread", "source",
+  Table t({"task", "target", "realizer", "median", "GFLOP/s", "spread", "source",
            "signature", "schedule"},
-          {false, false, true, true, true, false, false, false});
+          {false, false, false, true, true, true, false, false, false});
   for (const auto &r : *rows)
-    t.addRow({shortHash(r.taskHash), r.target, formatSeconds(r.medianSec),
+    t.addRow({shortHash(r.taskHash), r.target, r.realizer, formatSeconds(r.medianSec),
               gflopsText(r), spreadText(r.spread), r.source, r.signature,
               r.scheduleJson});
   t.print(std::cout);
@@ -466,6 +476,9 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   best->add_option("--target", opts->target, "Target preset (or host)")
       ->required();
   best->add_option("--task", opts->task, "Only this task signature");
+  best->add_option("--realizer", opts->realizer,
+                   "Only records of this realizer: mlir (the loops tessel compile "
+                   "emits) or halide (Halide kernels)");
   bindRun(best, runBest);
 
   CLI::App *merge = db->add_subcommand(
