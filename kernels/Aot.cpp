@@ -20,7 +20,7 @@ Status compileKernelObject(const TaskSignature &task, const Schedule &schedule,
   if (!kernel)
     return makeError(kernel.message());
   try {
-    if (Status s = applySchedule(*kernel, schedule); !s)
+    if (Status s = applySchedule(*kernel, schedule, preset); !s)
       return s;
     Pipeline pipeline(kernel->output);
     std::vector<Argument> args(kernel->inputs.begin(), kernel->inputs.end());

@@ -26,6 +26,22 @@ int64_t cacheTileOf(int64_t size, int64_t extent) {
   return 2 * d < size ? extent : d;
 }
 
+/// The vector loop's register tile, once clamped to its cache tile: the
+/// largest multiple of `width` up to it (for windowed families, one that
+/// divides the cache tile); the width halves until there is one (0: none,
+/// not vectorized).
+void fitVectorTile(PlanLoop &l, int64_t &width, bool windowed) {
+  for (; width > 1; width /= 2)
+    for (int64_t r = l.registerTile / width * width; r >= width; r -= width)
+      if (!windowed || l.cacheTile % r == 0) {
+        l.registerTile = r;
+        return;
+      }
+  if (windowed)
+    l.registerTile = largestDivisorAtMost(l.cacheTile, l.registerTile);
+  width = 0;
+}
+
 bool isWindowed(const TaskSignature &t) {
   return t.family != OpFamily::Matmul && t.family != OpFamily::BatchMatmul;
 }
@@ -35,11 +51,13 @@ int64_t at(const std::map<std::string, int64_t> &m, const std::string &k, int64_
   return it == m.end() ? dflt : it->second;
 }
 
-/// Fails when `s` sets a knob that `knobs` says the realizer fixes.
-Status checkFixedKnobs(const Schedule &s, const RealizerKnobs &knobs, Realizer r,
-                       const LoopNest &loops, int64_t width) {
+/// Fails when `s` sets a knob that `knobs` says the realizer fixes. (The
+/// placement of an epilogue matters only to a task that has one; the MLIR
+/// realizer vectorizes the whole register tile, whatever the width says.)
+Status checkFixedKnobs(const TaskSignature &task, const Schedule &s,
+                       const RealizerKnobs &knobs, Realizer r, const LoopNest &loops) {
   std::string who = std::string("the ") + realizerName(r) + " realizer";
-  if (!knobs.epilogueAt && s.epilogueAt != knobs.fixedEpilogueAt)
+  if (!knobs.epilogueAt && !task.epilogue.empty() && s.epilogueAt != knobs.fixedEpilogueAt)
     return makeError(who + " computes the epilogue with epilogue_at " +
                      knobs.fixedEpilogueAt + ", not " + s.epilogueAt);
   if (!knobs.packing && (s.packing != knobs.fixedPacking || s.packAt != "root"))
@@ -48,11 +66,9 @@ Status checkFixedKnobs(const Schedule &s, const RealizerKnobs &knobs, Realizer r
   if (!knobs.reductionSplit && s.reductionSplit != 1)
     return makeError(who + " does not split reductions (reduction_split " +
                      std::to_string(s.reductionSplit) + ")");
-  if (!knobs.vectorWidth && !s.vectorDim.empty() &&
-      (s.vectorDim != loops.vectorDim || s.vectorWidth != width))
-    return makeError(who + " vectorizes `" + loops.vectorDim + "` by " +
-                     std::to_string(width) + ", not `" + s.vectorDim + "` by " +
-                     std::to_string(s.vectorWidth));
+  if (!knobs.vectorWidth && !s.vectorDim.empty() && s.vectorDim != loops.vectorDim)
+    return makeError(who + " vectorizes `" + loops.vectorDim + "`, not `" +
+                     s.vectorDim + "`");
   if (!knobs.windowRows && at(s.tileInner, "oh", 1) != 1)
     return makeError(who + " computes one output row per register tile "
                            "(tile_inner oh 1, not " +
@@ -191,10 +207,9 @@ Result<LoopPlan> resolvePlan(const TaskSignature &task, const Schedule &s, Reali
     return makeError(std::string("the ") + realizerName(r) + " realizer has no "
                      "kernel for `" + task.canonical() + "`");
   LoopNest loops = describeLoops(task);
-  int64_t width = naturalVectorWidth(task, target);
   if (Status st = checkLoopNames(s, loops); !st)
     return makeError(st.message());
-  if (Status st = checkFixedKnobs(s, realizerKnobs(r, task), r, loops, width); !st)
+  if (Status st = checkFixedKnobs(task, s, realizerKnobs(r, task), r, loops); !st)
     return makeError(st.message());
   LoopPlan plan;
   plan.realizer = r;
@@ -206,17 +221,22 @@ Result<LoopPlan> resolvePlan(const TaskSignature &task, const Schedule &s, Reali
   for (size_t i = 0; i < loops.pure.size(); ++i) {
     PlanLoop l{loops.pure[i], loops.pureExtents[i], false};
     l.cacheTile = cacheTileOf(at(s.tileOuter, l.name, 0), l.extent);
-    l.registerTile = std::clamp<int64_t>(at(s.tileInner, l.name, 1), 1, l.cacheTile);
-    if (l.name == plan.vectorDim) {
-      if (plan.vectorWidth > l.cacheTile)
-        return makeError("vector_width " + std::to_string(plan.vectorWidth) +
-                         " exceeds the tile of `" + l.name + "`");
-      l.registerTile = std::max(plan.vectorWidth,
-                                l.registerTile / plan.vectorWidth * plan.vectorWidth);
-    }
-    if (windowed)
+    bool vector = l.name == plan.vectorDim;
+    int64_t asked = at(s.tileInner, l.name, vector ? plan.vectorWidth : 1);
+    if (vector && asked % plan.vectorWidth != 0)
+      return makeError("tile_inner[" + l.name + "] = " + std::to_string(asked) +
+                       " is not a multiple of vector_width " +
+                       std::to_string(plan.vectorWidth));
+    l.registerTile = std::clamp<int64_t>(asked, 1, l.cacheTile);
+    if (vector)
+      fitVectorTile(l, plan.vectorWidth, windowed);
+    else if (windowed)
       l.registerTile = largestDivisorAtMost(l.cacheTile, l.registerTile);
     plan.loops.push_back(l);
+  }
+  if (plan.vectorWidth <= 1) {
+    plan.vectorDim.clear();
+    plan.vectorWidth = 0;
   }
   // The cache-tile loops are what run in parallel: the parallel prefix ends
   // at the first loop that is not tiled.
@@ -230,10 +250,12 @@ Result<LoopPlan> resolvePlan(const TaskSignature &task, const Schedule &s, Reali
   for (size_t i = 0; i < loops.reduction.size(); ++i) {
     PlanLoop l{loops.reduction[i], loops.reductionExtents[i], true};
     l.cacheTile = cacheTileOf(at(s.tileOuter, l.name, 0), l.extent);
-    int64_t u = std::clamp<int64_t>(at(s.unroll, l.name, 1), 1, l.extent);
+    int64_t u = std::clamp<int64_t>(at(s.unroll, l.name, 1), 1, l.cacheTile);
     if (l.name == "kh" || l.name == "kw")
-      u = u > 1 ? l.extent : 1;
-    l.registerTile = std::min(u, l.cacheTile);
+      u = u > 1 ? l.cacheTile : 1;
+    else if (windowed)
+      u = largestDivisorAtMost(l.cacheTile, u);
+    l.registerTile = u;
     plan.loops.push_back(l);
   }
   plan.packing = s.packing;

@@ -7,11 +7,14 @@
 //   - a cache tile (`tile_outer`) is clamped to its loop's extent and rounded
 //     down to a divisor of it (the largest divisor at least half of it; else
 //     the loop is not tiled);
-//   - a register tile (`tile_inner`) is clamped to the cache tile; for the
-//     vector loop it is a multiple of the vector width; for windowed families
-//     it is rounded down to a divisor of the cache tile;
-//   - an unroll factor is clamped to its reduction loop; kh and kw are
-//     unrolled fully or not at all;
+//   - a register tile (`tile_inner`) is clamped to the cache tile; for
+//     windowed families it is rounded down to a divisor of it. The vector
+//     loop's (the width when not given) must be a multiple of the vector
+//     width; clamped, it is rounded down to a multiple of the width (for
+//     windowed families, one that divides the cache tile), the width halving
+//     until there is one;
+//   - an unroll factor is clamped to its reduction loop (a divisor of it for
+//     windowed families); kh and kw are unrolled fully or not at all;
 //   - `order` lists every output loop (storage order reversed when empty);
 //     parallel loops are a prefix of it, and the prefix ends at the first
 //     loop without a cache tile (the cache-tile loops are what run in
@@ -22,7 +25,8 @@
 // What each realizer realizes:
 //   halide  every knob;
 //   mlir    tiles, order, parallel loops, unrolls; the vector loop is the
-//           natural one at the target's width; windowed ops keep one output
+//           natural one, and the whole register tile is vectorized (the code
+//           generator splits it into registers); windowed ops keep one output
 //           row per register tile (oh = 1, so that they decompose to 1-D);
 //           the epilogue is a pass of its own (epilogue_at root), a padded
 //           input is materialized once per call (packing inputs, pack_at

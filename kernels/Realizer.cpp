@@ -113,7 +113,15 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
   return Status();
 }
 
-Status applySchedule(Kernel &k, const Schedule &s) {
+Status applySchedule(Kernel &k, const Schedule &schedule, const TargetPreset &target) {
+  auto plan = resolvePlan(k.task, schedule, Realizer::Halide, target);
+  if (!plan)
+    return makeError(plan.message());
+  return applyPlan(k, *plan);
+}
+
+Status applyPlan(Kernel &k, const LoopPlan &plan) {
+  const Schedule s = plan.schedule();
   if (Status st = checkSchedule(k, s); !st)
     return st;
   try {

@@ -1,6 +1,9 @@
-// The Halide realizer: applies a Schedule (db/Schedule.h) to a Kernel.
+// The Halide realizer: applies a schedule (db/Schedule.h) to a Kernel.
 //
-// How the schedule fields map onto Halide, for a kernel with pure loops P
+// The schedule is first resolved into the task's loop plan (kernels/Plan.h:
+// tiles rounded, order, parallel loops, vector width, unrolls), the plan the
+// MLIR realizer reads too; the plan's schedule is what is applied. How its
+// fields map onto Halide, for a kernel with pure loops P
 // (output dimensions) and reduction loops R:
 //   tile_outer[p]   output.split(p, p_o, p_t, T): the cache tile; the p_o loops
 //                   run in `order` (outermost first), those in `parallel`
@@ -32,7 +35,9 @@
 
 #include "db/Schedule.h"
 #include "db/Status.h"
+#include "db/Target.h"
 #include "kernels/Kernel.h"
+#include "kernels/Plan.h"
 
 namespace tessel {
 
@@ -40,9 +45,13 @@ namespace tessel {
 /// says which field is wrong and why.
 Status checkSchedule(const Kernel &k, const Schedule &s);
 
-/// Applies a loop-nest schedule to the kernel's Funcs. Fails (after
-/// checkSchedule) with Halide's message if Halide rejects it.
-Status applySchedule(Kernel &k, const Schedule &s);
+/// Applies a loop plan to the kernel's Funcs. Fails (after checkSchedule of
+/// the plan's schedule) with Halide's message if Halide rejects it.
+Status applyPlan(Kernel &k, const LoopPlan &plan);
+
+/// Resolves `s` into the loop plan of `k`'s task for Halide on `target` and
+/// applies it; fails with the reason when the schedule has no plan.
+Status applySchedule(Kernel &k, const Schedule &s, const TargetPreset &target);
 
 } // namespace tessel
 

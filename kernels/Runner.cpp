@@ -168,7 +168,7 @@ CompiledKernel::compile(const TaskSignature &task, const Schedule &schedule,
                                   threads, ck->pipeline_, ck->source_);
           !s)
         return makeError(s.message());
-    } else if (Status s = applySchedule(ck->kernel_, schedule); !s) {
+    } else if (Status s = applySchedule(ck->kernel_, schedule, preset); !s) {
       return makeError(s.message());
     }
     ck->pipeline_.compile_jit(ck->target_);

@@ -1,5 +1,6 @@
-// tessel-apply-schedules: the schedule each tunable op will use, from the
-// database (tuned, or nearest task of the family) or the built-in heuristic.
+// tessel-apply-schedules: the schedule each tunable op will use, chosen by the
+// record-choice policy (kernels/Choice.h) from the database's measurements,
+// and a coverage report that lists every compute op of the module.
 #define GEN_PASS_DEF_APPLYSCHEDULES
 #include "passes/PassDetail.h"
 #include "passes/TaskMatch.h"
@@ -8,53 +9,21 @@
 #include "db/Queries.h"
 #include "db/Schedule.h"
 #include "db/Target.h"
-#include "kernels/Heuristic.h"
-#include "kernels/Loops.h"
+#include "kernels/Choice.h"
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cmath>
+#include <cstdio>
 #include <fstream>
-#include <limits>
 #include <map>
+#include <set>
 
 using namespace mlir;
 
 namespace tessel {
 namespace {
-
-/// How far apart two tasks of one family are: the summed log-ratio of their
-/// dimensions, or infinity when they differ in anything but dimensions
-/// (layout, types, window, epilogue).
-double taskDistance(const TaskSignature &a, const TaskSignature &b) {
-  const double inf = std::numeric_limits<double>::infinity();
-  if (a.family != b.family || a.effectiveLayout() != b.effectiveLayout() ||
-      a.inType != b.inType || a.effectiveWeightType() != b.effectiveWeightType() ||
-      a.effectiveOutType() != b.effectiveOutType() || a.stride != b.stride ||
-      a.dilation != b.dilation || a.dims.size() != b.dims.size())
-    return inf;
-  double d = 0;
-  const auto &names = familyDims(a.family);
-  for (size_t i = 0; i < a.dims.size(); ++i) {
-    // A different filter window is a different loop nest.
-    if ((names[i] == "kh" || names[i] == "kw") && a.dims[i] != b.dims[i])
-      return inf;
-    d += std::fabs(std::log(double(a.dims[i]) / double(b.dims[i])));
-  }
-  if ((a.pad == std::array<int64_t, 4>{0, 0, 0, 0}) !=
-      (b.pad == std::array<int64_t, 4>{0, 0, 0, 0}))
-    d += 0.5;
-  if (a.epilogue != b.epilogue)
-    d += 0.1;
-  return d;
-}
-
-struct Choice {
-  std::string json, source, id;
-  std::string kernel; ///< the Halide kernel to call (kernels=halide), or ""
-};
 
 /// The signatures of the kernels a tessel_kernels.h declares, mapped to their
 /// functions (its table lines: {"signature", "function"},).
@@ -74,6 +43,34 @@ Result<std::map<std::string, std::string>> readKernelTable(const std::string &pa
   return table;
 }
 
+std::string seconds(double s) {
+  char buf[32];
+  if (s >= 1e-3)
+    std::snprintf(buf, sizeof buf, "%.3f ms", s * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f us", s * 1e6);
+  return buf;
+}
+
+/// `op`'s location as the report prints it.
+std::string locationText(Operation *op) {
+  std::string loc;
+  llvm::raw_string_ostream ls(loc);
+  op->getLoc().print(ls);
+  return ls.str();
+}
+
+/// The report line of an op that is not a task: its name and loop ranges.
+std::string untiledLine(linalg::LinalgOp op) {
+  std::string shape;
+  for (int64_t e : op.getStaticLoopRanges())
+    shape += (shape.empty() ? "" : "x") +
+             (ShapedType::isDynamic(e) ? std::string("?") : std::to_string(e));
+  return "untiled - " + op->getName().getStringRef().str() + " " + shape + " (" +
+         std::to_string(op.getNumParallelLoops()) + " parallel, " +
+         std::to_string(op.getNumReductionLoops()) + " reduction loops) [upstream loops]";
+}
+
 struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
   using ApplySchedulesBase::ApplySchedulesBase;
 
@@ -89,127 +86,152 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
     module->setAttr(kTargetAttr, StringAttr::get(module.getContext(), preset->name));
     module->setAttr("llvm.target_triple",
                     StringAttr::get(module.getContext(), preset->llvmTriple));
-    // Every best record of the target, read once.
-    std::vector<std::pair<TaskSignature, MeasurementRow>> best;
-    if (!db.empty()) {
-      auto opened = Database::open(db, OpenMode::ReadOnly);
-      if (!opened) {
-        module.emitError() << "tessel-apply-schedules: " << opened.message();
-        return signalPassFailure();
-      }
-      auto rows = queryBest(**opened, preset->name, std::nullopt, int64_t(threads));
-      if (!rows) {
-        module.emitError() << "tessel-apply-schedules: " << rows.message();
-        return signalPassFailure();
-      }
-      // Only records of the model's thread count: a schedule tuned for one
-      // thread seldom has useful parallel loops, and the built-in default
-      // does better on several threads than such a record (resnet18 on 2
-      // threads: 0.53 ms with defaults, 0.78 ms with 1-thread records).
-      for (auto &row : *rows) {
-        auto sig = TaskSignature::parse(row.signature);
-        if (sig && row.threads == threads)
-          best.emplace_back(*sig, row);
-      }
-    }
-
-    if (kernels != "mlir" && kernels != "halide") {
-      module.emitError() << "tessel-apply-schedules: kernels must be 'mlir' or "
-                            "'halide', not '" << kernels << "'";
+    auto emit = realizerSet();
+    auto rows = bestRecords(*preset);
+    auto table = kernelTable();
+    if (!emit || !rows || !table) {
+      module.emitError() << "tessel-apply-schedules: "
+                         << (!emit ? emit.message() : !rows ? rows.message() : table.message());
       return signalPassFailure();
     }
-    std::optional<std::map<std::string, std::string>> kernelTable;
-    if (kernels == "halide" && !kernelLib.empty()) {
-      auto table = readKernelTable(kernelLib);
-      if (!table) {
-        module.emitError() << "tessel-apply-schedules: " << table.message();
-        return signalPassFailure();
-      }
-      kernelTable = std::move(*table);
-    }
-
-    std::string reportText;
-    llvm::raw_string_ostream report(reportText);
+    RecordChooser chooser(*rows, *preset, threads);
+    std::map<Operation *, std::string> lines;
+    std::set<Operation *> epilogues; // part of a task's line
     std::map<std::string, int> counts;
-    Builder b(module.getContext());
     bool failed = false;
     forEachTask(module, "no schedule", [&](linalg::LinalgOp op, const MatchedTask &task) {
-      const TaskSignature &sig = task.signature;
-      Choice c;
-      if (auto given = op->getAttrOfType<StringAttr>(kScheduleAttr)) {
-        auto s = Schedule::fromJson(given.str());
-        if (!s) {
-          op->emitError() << "tessel.schedule: " << s.message();
-          failed = true;
-          return;
-        }
-        c = {given.str(), "given", s->hash().substr(0, 12)};
-        if (auto src = op->getAttrOfType<StringAttr>(kScheduleSourceAttr))
-          c.source = src.str();
-      } else {
-        c = choose(sig, *preset, best);
-        // kernels=halide: a tuned task with a Halide kernel calls it.
-        if (kernels == "halide" && c.source == "tuned" &&
-            !describeLoops(sig).pure.empty()) {
-          if (!kernelTable)
-            c.kernel = "tessel_k_" + sig.hash().substr(0, 16);
-          else if (auto it = kernelTable->find(sig.canonical());
-                   it != kernelTable->end())
-            c.kernel = it->second;
-        }
-        if (!c.kernel.empty())
-          op->setAttr(kKernelAttr, b.getStringAttr(c.kernel));
-        op->setAttr(kScheduleAttr, b.getStringAttr(c.json));
-        op->setAttr(kScheduleSourceAttr, b.getStringAttr(c.source));
-        op->setAttr(kScheduleIdAttr, b.getStringAttr(c.id));
-      }
-      counts[c.source]++;
-      std::string loc;
-      llvm::raw_string_ostream ls(loc);
-      op->getLoc().print(ls);
-      std::string line = c.source + " " + c.id + " " + sig.canonical() +
-                         (c.kernel.empty() ? " [mlir]" : " [halide " + c.kernel + "]");
-      report << ls.str() << ": " << line << "\n";
-      if (remarks)
-        op->emitRemark() << line;
+      auto line = applyTo(op, task.signature, chooser, *emit, *table, counts);
+      if (!line)
+        failed = true;
+      else
+        lines[op] = *line;
+      epilogues.insert(task.epilogueOps.begin(), task.epilogueOps.end());
     });
     if (failed)
       return signalPassFailure();
-    report << "summary:";
-    for (const char *k : {"tuned", "nearest", "default", "given"})
-      report << " " << k << "=" << counts[k];
-    report << "\n";
-    if (!this->report.empty()) {
-      std::string err;
-      auto f = openOutputFile(this->report, &err);
-      if (!f) {
-        module.emitError() << "tessel-apply-schedules: " << err;
-        return signalPassFailure();
-      }
-      f->os() << "target " << preset->name << "\n" << report.str();
-      f->keep();
-    }
+    if (failed = !writeReport(module, *preset, lines, epilogues, counts); failed)
+      return signalPassFailure();
   }
 
-  Choice choose(const TaskSignature &sig, const TargetPreset &preset,
-                const std::vector<std::pair<TaskSignature, MeasurementRow>> &best) {
-    std::string hash = sig.hash();
-    const MeasurementRow *nearest = nullptr;
-    double nearestDistance = std::numeric_limits<double>::infinity();
-    for (const auto &[other, row] : best) {
-      if (row.taskHash == hash)
-        return {row.scheduleJson, "tuned", row.scheduleHash.substr(0, 12)};
-      double d = taskDistance(sig, other);
-      if (d < nearestDistance) {
-        nearestDistance = d;
-        nearest = &row;
+  Result<RealizerSet> realizerSet() const {
+    if (kernels == "mlir")
+      return RealizerSet::MlirOnly;
+    if (kernels == "halide")
+      return RealizerSet::HalideFirst;
+    if (kernels == "auto")
+      return RealizerSet::Fastest;
+    return makeError("kernels must be 'mlir', 'halide' or 'auto', not '" + kernels + "'");
+  }
+
+  /// Every best record of the target, read once (none without a database).
+  Result<std::vector<MeasurementRow>> bestRecords(const TargetPreset &preset) const {
+    if (db.empty())
+      return std::vector<MeasurementRow>{};
+    auto opened = Database::open(db, OpenMode::ReadOnly);
+    if (!opened)
+      return makeError(opened.message());
+    return queryBest(**opened, preset.name, std::nullopt, int64_t(threads));
+  }
+
+  /// The kernels of the library to call (kernels=halide or auto with
+  /// kernel-lib); without one, every task's kernel is assumed to exist.
+  Result<std::optional<std::map<std::string, std::string>>> kernelTable() const {
+    if (kernels == "mlir" || kernelLib.empty())
+      return std::optional<std::map<std::string, std::string>>();
+    auto table = readKernelTable(kernelLib);
+    if (!table)
+      return makeError(table.message());
+    return std::optional<std::map<std::string, std::string>>(std::move(*table));
+  }
+
+  /// Chooses and attaches `op`'s schedule; returns its report line.
+  std::optional<std::string>
+  applyTo(linalg::LinalgOp op, const TaskSignature &sig, const RecordChooser &chooser,
+          RealizerSet emit, const std::optional<std::map<std::string, std::string>> &table,
+          std::map<std::string, int> &counts) {
+    Builder b(op.getContext());
+    if (auto given = op->getAttrOfType<StringAttr>(kScheduleAttr)) {
+      auto s = Schedule::fromJson(given.str());
+      if (!s) {
+        op->emitError() << "tessel.schedule: " << s.message();
+        return std::nullopt;
+      }
+      std::string source = "given";
+      if (auto src = op->getAttrOfType<StringAttr>(kScheduleSourceAttr))
+        source = src.str();
+      counts[source]++;
+      return source + " " + s->hash().substr(0, 12) + " " + sig.canonical() + " [mlir]";
+    }
+    ScheduleChoice c = chooser.choose(sig, emit);
+    std::string kernel;
+    if (c.realizer == Realizer::Halide) {
+      std::string function = "tessel_k_" + sig.hash().substr(0, 16);
+      if (table) {
+        auto it = table->find(sig.canonical());
+        function = it == table->end() ? "" : it->second;
+      }
+      if (function.empty()) {
+        std::string why = "the Halide kernel of record " + c.id + " is not in the library";
+        c = chooser.choose(sig, RealizerSet::MlirOnly);
+        c.note = why + (c.note.empty() ? "" : "; " + c.note);
+      } else {
+        kernel = function;
       }
     }
-    if (nearest)
-      return {nearest->scheduleJson, "nearest",
-              nearest->scheduleHash.substr(0, 12)};
-    Schedule s = heuristicSchedule(sig, preset);
-    return {s.canonicalJson(), "default", s.hash().substr(0, 12)};
+    counts[c.source]++;
+    std::string line = c.source + " " + c.id + " " + sig.canonical();
+    if (c.source == "none") {
+      line += " [upstream loops]";
+    } else {
+      op->setAttr(kScheduleAttr, b.getStringAttr(c.schedule.canonicalJson()));
+      op->setAttr(kScheduleSourceAttr, b.getStringAttr(c.source));
+      op->setAttr(kScheduleIdAttr, b.getStringAttr(c.id));
+      if (!kernel.empty())
+        op->setAttr(kKernelAttr, b.getStringAttr(kernel));
+      line += kernel.empty() ? " [mlir]" : " [halide " + kernel + "]";
+    }
+    if (c.medianSec)
+      line += " measured " + seconds(*c.medianSec);
+    if (!c.note.empty())
+      line += " (" + c.note + ")";
+    if (remarks)
+      op->emitRemark() << line;
+    return line;
+  }
+
+  /// The coverage report: one line per compute op in program order (tasks
+  /// with their choice, other ops as untiled; a task's epilogue ops are part
+  /// of its line), then the counts.
+  bool writeReport(ModuleOp module, const TargetPreset &preset,
+                   const std::map<Operation *, std::string> &lines,
+                   const std::set<Operation *> &epilogues,
+                   std::map<std::string, int> &counts) {
+    std::string text;
+    llvm::raw_string_ostream report(text);
+    module.walk([&](linalg::LinalgOp op) {
+      auto it = lines.find(op);
+      if (it != lines.end()) {
+        report << locationText(op) << ": " << it->second << "\n";
+      } else if (!isa<linalg::FillOp>(op) && !epilogues.count(op)) {
+        counts["untiled"]++;
+        report << locationText(op) << ": " << untiledLine(op) << "\n";
+      }
+    });
+    report << "summary:";
+    for (const char *k : {"tuned", "nearest", "default", "given", "none", "untiled"})
+      report << " " << k << "=" << counts[k];
+    report << "\n";
+    if (this->report.empty())
+      return true;
+    std::string err;
+    auto f = openOutputFile(this->report, &err);
+    if (!f) {
+      module.emitError() << "tessel-apply-schedules: " << err;
+      return false;
+    }
+    f->os() << "target " << preset.name << "\n" << report.str();
+    f->keep();
+    return true;
   }
 };
 

@@ -156,8 +156,9 @@ private:
   }
 
   /// The NHWC form of a destination (an `outs` operand or an insert_slice
-  /// destination): tensor.empty and linalg.fill are made anew in NHWC,
-  /// anything else is nhwcOf().
+  /// destination): tensor.empty and linalg.fill are made anew in NHWC, and so
+  /// is a generic that writes an activation from no other activation (a
+  /// broadcast bias as a convolution's init); anything else is nhwcOf().
   Value nhwcDest(Value v) {
     if (auto it = nhwc_.find(v); it != nhwc_.end())
       return it->second;
@@ -176,6 +177,11 @@ private:
       rewriter_.setInsertionPointAfter(fill);
       result = rewriter_.create<linalg::FillOp>(v.getLoc(), fill.getInputs()[0], out)
                    ->getResult(0);
+    } else if (auto g = v.getDefiningOp<linalg::GenericOp>();
+               g && writesActivation(g) &&
+               llvm::none_of(g.getDpsInputs(), [](Value in) { return isActivation(in); })) {
+      rewriter_.setInsertionPoint(g);
+      result = genericOnNhwc(g, /*nhwcResult=*/true)->getResult(0);
     } else {
       return nhwcOf(v);
     }
@@ -244,20 +250,36 @@ private:
     rebuilt(pad, nhwcPad(pad, nhwcOf(pad.getSource())));
   }
 
-  /// A generic reading NHWC forms. Its result becomes NHWC when it is a 4-D
-  /// tensor written by the identity map (the loops are then reordered to
-  /// NHWC); otherwise the rebuilt generic replaces it in place.
+  /// True if `g` writes a 4-D tensor with the identity map: rebuilt over
+  /// the NHWC iteration order, its result is NHWC.
+  static bool writesActivation(linalg::GenericOp g) {
+    return g.hasPureTensorSemantics() && g.getNumDpsInits() == 1 && g.getNumLoops() == 4 &&
+           isActivation(g.getDpsInits()[0]) &&
+           g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity();
+  }
+
+  /// A generic reading NHWC forms. Its result becomes NHWC when it writes an
+  /// activation; otherwise the rebuilt generic replaces it in place.
   void rebuildGeneric(linalg::GenericOp g) {
     if (!g.hasPureTensorSemantics() ||
         !llvm::any_of(g.getDpsInputs(), [&](Value v) { return hasNhwc(v); }))
       return;
-    bool nhwcResult = g.getNumDpsInits() == 1 && g.getNumLoops() == 4 &&
-                      isActivation(g.getDpsInits()[0]) &&
-                      g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity();
+    rewriter_.setInsertionPoint(g);
+    bool nhwcResult = writesActivation(g);
+    linalg::GenericOp rebuiltOp = genericOnNhwc(g, nhwcResult);
+    if (nhwcResult)
+      rebuilt(g, rebuiltOp->getResult(0));
+    else
+      rewriter_.replaceOp(g, rebuiltOp->getResults());
+  }
+
+  /// `g` rebuilt at the insertion point, reading the NHWC forms its inputs
+  /// have (each indexing map composed with the permutation), over the NHWC
+  /// iteration order when `nhwcResult`.
+  linalg::GenericOp genericOnNhwc(linalg::GenericOp g, bool nhwcResult) {
     auto loops = [&](AffineMap m) { return nhwcResult ? overNhwcLoops(m) : m; };
     SmallVector<Value> ins, outs;
     SmallVector<AffineMap> maps;
-    rewriter_.setInsertionPoint(g);
     for (OpOperand *in : g.getDpsInputOperands()) {
       AffineMap m = g.getMatchingIndexingMap(in);
       if (hasNhwc(in->get())) {
@@ -281,14 +303,11 @@ private:
         g.getLoc(), ValueRange(outs).getTypes(), ins, outs, maps, iters);
     rewriter_.cloneRegionBefore(g.getRegion(), rebuiltOp.getRegion(),
                                 rebuiltOp.getRegion().begin());
-    if (nhwcResult) {
+    if (nhwcResult)
       rebuiltOp.walk([&](linalg::IndexOp index) {
         index.setDim(kToNchw[index.getDim()]);
       });
-      rebuilt(g, rebuiltOp->getResult(0));
-    } else {
-      rewriter_.replaceOp(g, rebuiltOp->getResults());
-    }
+    return rebuiltOp;
   }
 
   /// Channel concatenation: slices inserted into an NHWC destination.

@@ -30,16 +30,22 @@ def ExtractTasks : Pass<"tessel-extract-tasks", "mlir::ModuleOp"> {
 def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
   let summary = "Attach to each tunable op the schedule to use";
   let description = [{
-    For each tunable op: the best record for (task, target) in the schedule
-    database `db` ("tuned"); else the best record of the nearest task of the
-    same family and layout on that target ("nearest"); else the built-in
-    heuristic ("default"). Only records measured on `threads` threads
-    count. The schedule goes in the `tessel.schedule`
-    attribute (canonical schedule JSON), with `tessel.schedule_source` and
-    `tessel.schedule_id`. Ops that already carry `tessel.schedule` keep it.
-    A coverage report (location, signature, source, schedule id) is emitted as
-    remarks when `remarks` is set and written to `report` when given. The
-    module gets `tessel.target` (the preset) and `llvm.target_triple`.
+    For each tunable op, the record-choice policy of kernels/Choice.h picks
+    from the schedule database `db`, among the records measured on `threads`
+    threads: the fastest verified record of the task among the realizations
+    the build emits ("tuned": MLIR loops with kernels=mlir; a Halide kernel
+    wherever there is one with kernels=halide; the faster of the two with
+    kernels=auto); else the record of the nearest task of the same family,
+    adapted to the MLIR realizer ("nearest"); else the MLIR realizer's
+    built-in default ("default"); an op the MLIR realizer cannot tile gets
+    none ("none"). The schedule goes in the `tessel.schedule` attribute
+    (canonical schedule JSON), with `tessel.schedule_source` and
+    `tessel.schedule_id`, and `tessel.kernel` for a Halide kernel. Ops that
+    already carry `tessel.schedule` keep it ("given"). The coverage report
+    (`report`, and remarks when `remarks` is set) has a line per compute op
+    in program order: each task with its choice, realizer and measured time,
+    and every other op as "untiled". The module gets `tessel.target` (the
+    preset) and `llvm.target_triple`.
   }];
   let options = [
     Option<"db", "db", "std::string", /*default=*/"\"\"",
@@ -52,10 +58,11 @@ def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
            "Emit one remark per op with its coverage line">,
     Option<"kernels", "kernels", "std::string", /*default=*/"\"mlir\"",
            "'mlir': every op is tiled by tessel-tile-from-schedule; 'halide': "
-           "an op with a tuned Halide kernel calls it instead (tessel.kernel)">,
+           "an op with a tuned Halide kernel calls it (tessel.kernel); 'auto': "
+           "each op the faster measured of the two">,
     Option<"kernelLib", "kernel-lib", "std::string", /*default=*/"\"\"",
-           "With kernels=halide: the tessel_kernels.h of the library to call "
-           "(only its kernels are used); empty: every tuned task">,
+           "With kernels=halide or auto: the tessel_kernels.h of the library to "
+           "call (only its kernels are used); empty: every tuned task">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "The thread count the model runs on: only records measured on that "
            "many threads are used">,
@@ -83,13 +90,17 @@ def CallKernels : Pass<"tessel-call-kernels", "mlir::ModuleOp"> {
 def TileFromSchedule : Pass<"tessel-tile-from-schedule", "mlir::func::FuncOp"> {
   let summary = "Tile, interchange and vectorize each op as its schedule says";
   let description = [{
-    Realizes the `tessel.schedule` attribute of each linalg op: cache tiles
-    (`tile_outer`; the loops named in `parallel` become one `scf.forall`, the
-    rest `scf.for` in `order`, reduction blocks innermost), register tiles
-    (`tile_inner`, reductions by 1 or their unroll factor, filter windows by
-    1), 2-D convolutions and poolings decomposed to 1-D, then vectorization
-    of the register tile (masked when a tile does not divide). Ops without a
-    schedule are left alone.
+    The MLIR realizer. The `tessel.schedule` of each linalg op is resolved
+    into the loop plan of its task (kernels/Plan.h, which the Halide realizer
+    reads too) and realized: cache tiles (the plan's parallel loops as one
+    `scf.forall`, the other tiled loops as `scf.for` in its order, a blocked
+    reduction innermost), register tiles (the main reduction by its unroll
+    factor, kw by 1 or whole, kh by 1 and its loop unrolled when the plan
+    unrolls it; partial tiles peeled), 2-D convolutions and poolings
+    decomposed to 1-D, then vectorization of the register tile. A schedule
+    the MLIR realizer does not realize as written (see Plan.h) is an error
+    naming the knob; NCHW ops are refused (tessel-normalize-layout first).
+    Ops without a schedule are left alone.
   }];
   let options = [
     Option<"scalable", "scalable", "bool", /*default=*/"false",

@@ -1,24 +1,20 @@
 // tessel-tile-from-schedule: the MLIR realizer of a schedule.
 //
-// For each linalg op with a `tessel.schedule`:
-//   1. cache tiles: the loops named in `parallel` as one scf.forall, then the
-//      other `tile_outer` loops as scf.for in `order`, reduction blocks last;
-//   2. register tiles: `tile_inner` for output loops (1 where absent), the main
-//      reduction by its unroll factor (else 1), filter windows by 1; for
-//      windowed ops also one output row, so that the 2-D op decomposes to 1-D;
-//   3. decomposition of 2-D convolutions and poolings to 1-D, then
-//      vectorization of the register tile.
-// Cache tiles are rounded down to divisors of their loop extents; register
-// tiles that do not divide are peeled, so that every vectorized tile has a
-// static shape (the partial tile stays scalar loops). Windowed ops round their
-// register tiles to divisors too.
+// For each linalg op with a `tessel.schedule`: the schedule is resolved into
+// a loop plan for the op's task (kernels/Plan.h, the plan the Halide realizer
+// reads too) and tiled by it (passes/RealizePlan.h); then the register tiles
+// of 2-D convolutions and poolings are decomposed to 1-D and every register
+// tile with a static shape is vectorized (partial tiles stay scalar loops).
+// A schedule the MLIR realizer cannot realize as written is an error naming
+// the knob.
 #define GEN_PASS_DEF_TILEFROMSCHEDULE
 #include "passes/PassDetail.h"
+#include "passes/RealizePlan.h"
 #include "passes/TaskMatch.h"
 
 #include "db/Schedule.h"
 #include "db/Target.h"
-#include "kernels/Heuristic.h"
+#include "kernels/Plan.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
@@ -42,44 +38,6 @@ using namespace mlir;
 
 namespace tessel {
 namespace {
-
-/// Marks the register tiles to vectorize once their shapes are static.
-constexpr const char *kVectorizeAttr = "tessel.vectorize";
-
-int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
-  for (int64_t d = std::min(n, limit); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
-}
-
-/// The loop order of tiled loops: the schedule's `order` (output loops,
-/// outermost first), then other output loops, then reductions with the main
-/// one (k or c) first.
-SmallVector<int64_t> loopOrder(const std::vector<std::string> &names,
-                               ArrayRef<utils::IteratorType> iters,
-                               const Schedule &s) {
-  SmallVector<int64_t> order;
-  std::set<int64_t> used;
-  auto add = [&](int64_t i) {
-    if (used.insert(i).second)
-      order.push_back(i);
-  };
-  for (const std::string &d : s.order)
-    for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] == d && iters[i] == utils::IteratorType::parallel)
-        add(i);
-  for (size_t i = 0; i < names.size(); ++i)
-    if (iters[i] == utils::IteratorType::parallel)
-      add(i);
-  for (const char *main : {"k", "c"})
-    for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] == main && iters[i] == utils::IteratorType::reduction)
-        add(i);
-  for (size_t i = 0; i < names.size(); ++i)
-    add(i);
-  return order;
-}
 
 /// Rewrites `op` with pattern `P` if it is a `Op2D`.
 template <typename Op2D, typename P>
@@ -152,9 +110,6 @@ struct UnmaskFullReductionContract : OpRewritePattern<vector::MaskOp> {
     return success();
   }
 };
-
-/// Scalable register tiles: their vector sizes (the n one scalable).
-constexpr const char *kScalableAttr = "tessel.scalable_sizes";
 
 struct TileFromSchedulePass
     : impl::TileFromScheduleBase<TileFromSchedulePass> {
@@ -238,157 +193,42 @@ struct TileFromSchedulePass
       return signalPassFailure();
   }
 
-  /// Tiles `op` once with `sizes` (0: untiled) in loop order `order`;
-  /// returns the tiled op, or `op` itself when nothing is tiled.
-  FailureOr<linalg::LinalgOp> tile(PatternRewriter &rewriter, linalg::LinalgOp op,
-                                   ArrayRef<int64_t> sizes,
-                                   ArrayRef<int64_t> order, bool forall,
-                                   SmallVector<LoopLikeOpInterface> *loops = nullptr) {
-    if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
-      return op;
-    scf::SCFTilingOptions options;
-    SmallVector<OpFoldResult> ofr;
-    for (int64_t s : sizes)
-      ofr.push_back(rewriter.getIndexAttr(s));
-    options.setTileSizes(ofr);
-    if (forall) {
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    } else {
-      options.setInterchange(order);
-    }
-    rewriter.setInsertionPoint(op);
-    auto tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), options);
-    if (failed(tiled))
-      return op->emitError("tessel-tile-from-schedule: tiling failed");
-    rewriter.replaceOp(op, tiled->replacements);
-    if (loops)
-      *loops = tiled->loops;
-    auto result = dyn_cast<linalg::LinalgOp>(tiled->tiledOps.back());
-    if (!result)
-      return op->emitError("tessel-tile-from-schedule: tiling gave no op");
-    return result;
-  }
-
+  /// Tiles `op` as its schedule says.
   LogicalResult realize(linalg::LinalgOp op) {
     auto attr = op->getAttrOfType<StringAttr>(kScheduleAttr);
-    auto parsed = Schedule::fromJson(attr.str());
-    if (!parsed)
-      return op->emitError() << "tessel.schedule: " << parsed.message();
-    const Schedule &s0 = *parsed;
-    auto names = loopNames(op);
-    if (!names)
-      return op->emitError("tessel.schedule on an op tessel cannot tile");
+    auto schedule = Schedule::fromJson(attr.str());
+    if (!schedule)
+      return op->emitError() << "tessel.schedule: " << schedule.message();
     if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
             linalg::PoolingNchwMaxOp>(op))
       return op->emitError("tessel-tile-from-schedule: NCHW ops are tiled in "
                            "their NHWC form: run tessel-normalize-layout first");
-    if (s0.kind != "loopnest") {
-      op->emitWarning() << "schedule of kind `" << s0.kind
+    if (schedule->kind != "loopnest") {
+      op->emitWarning() << "schedule of kind `" << schedule->kind
                         << "` is realized by Halide only; op left untiled";
       return success();
     }
+    auto task = taskOf(op);
+    if (!task)
+      return op->emitError() << "tessel.schedule on an op that is not a task: "
+                             << task.message();
     TargetPreset preset = targetPreset(op);
+    auto plan = resolvePlan(*task, *schedule, Realizer::Mlir, preset);
+    if (!plan)
+      return op->emitError() << "tessel-tile-from-schedule: " << plan.message();
     PatternRewriter rewriter(op.getContext());
-    const Schedule &s = s0;
-    SmallVector<int64_t> extents = op.getStaticLoopRanges();
-    if (llvm::any_of(extents, ShapedType::isDynamic))
-      return op->emitError("tessel-tile-from-schedule: dynamic loop ranges");
-    auto iters = op.getIteratorTypesArray();
-    bool windowed = !isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op);
-    size_t n = names->size();
-    auto at = [](const std::map<std::string, int64_t> &m, const std::string &k,
-                 int64_t dflt) {
-      auto it = m.find(k);
-      return it == m.end() ? dflt : it->second;
-    };
-    // Cache tiles divide their loop (so that no partial cache tile makes
-    // every register tile's shape dynamic).
-    auto fit = [&](int64_t size, int64_t extent) -> int64_t {
-      if (size <= 0 || size >= extent)
-        return 0;
-      int64_t d = largestDivisorAtMost(extent, size);
-      return 2 * d < size ? 0 : d; // no divisor near: one tile
+    return realizePlan(rewriter, op, *plan, preset, scalable);
+  }
 
-    };
-    std::set<std::string> parallel(s.parallel.begin(), s.parallel.end());
-    SmallVector<int64_t> order = loopOrder(*names, iters, s);
-
-    // Level 1: cache tiles.
-    SmallVector<int64_t> forallSizes(n, 0), outerSizes(n, 0), tileExtent(extents);
-    for (size_t i = 0; i < n; ++i) {
-      int64_t t = fit(at(s.tileOuter, (*names)[i], 0), extents[i]);
-      if (t == 0 || extents[i] == 1)
-        continue;
-      tileExtent[i] = t;
-      if (parallel.count((*names)[i]) && iters[i] == utils::IteratorType::parallel)
-        forallSizes[i] = t;
-      else
-        outerSizes[i] = t;
-    }
-    auto tiled = tile(rewriter, op, forallSizes, order, /*forall=*/true);
-    if (failed(tiled))
-      return failure();
-    tiled = tile(rewriter, *tiled, outerSizes, order, /*forall=*/false);
-    if (failed(tiled))
-      return failure();
-
-    // Level 2: register tiles.
-    SmallVector<int64_t> innerSizes(n, 0);
-    for (size_t i = 0; i < n; ++i) {
-      const std::string &d = (*names)[i];
-      int64_t r;
-      if (iters[i] == utils::IteratorType::parallel)
-        r = (windowed && (d == "oh")) ? 1 : at(s.tileInner, d, 1);
-      else if (d == "k" || d == "c")
-        r = at(s.unroll, d, 1);
-      else
-        r = 1; // filter window
-      r = std::max<int64_t>(1, std::min(r, tileExtent[i]));
-      if (windowed)
-        r = largestDivisorAtMost(tileExtent[i], r);
-      innerSizes[i] = r >= tileExtent[i] ? 0 : r;
-    }
-    // Scalable register tiles (SVE): n by vscale x 4 lanes, masked.
-    if (scalable && isa<linalg::MatmulOp>(*tiled) &&
-        preset.llvmFeatures.find("+sve") != std::string::npos) {
-      linalg::LinalgOp mm = *tiled;
-      rewriter.setInsertionPoint(mm);
-      Location loc = mm.getLoc();
-      Value vscale = rewriter.create<vector::VectorScaleOp>(loc);
-      Value n = rewriter.create<arith::MulIOp>(
-          loc, vscale, rewriter.create<arith::ConstantIndexOp>(loc, 4));
-      int64_t rm = std::max<int64_t>(1, std::min(at(s.tileInner, "m", 1), tileExtent[0]));
-      scf::SCFTilingOptions options;
-      options.setTileSizes({rewriter.getIndexAttr(rm), n, rewriter.getIndexAttr(1)});
-      auto t = scf::tileUsingSCF(rewriter, cast<TilingInterface>(mm.getOperation()), options);
-      if (failed(t))
-        return mm->emitError("tessel-tile-from-schedule: scalable tiling failed");
-      rewriter.replaceOp(mm, t->replacements);
-      Operation *innerOp = t->tiledOps.back();
-      innerOp->removeAttr(kScheduleAttr);
-      innerOp->setAttr(kVectorizeAttr, rewriter.getUnitAttr());
-      innerOp->setAttr(kScalableAttr, rewriter.getDenseI64ArrayAttr({rm, 4, 1}));
-      return success();
-    }
-    SmallVector<LoopLikeOpInterface> loops;
-    tiled = tile(rewriter, *tiled, innerSizes, order, /*forall=*/false, &loops);
-    if (failed(tiled))
-      return failure();
-    linalg::LinalgOp inner = *tiled;
-    inner->removeAttr(kScheduleAttr);
-    inner->setAttr(kVectorizeAttr, rewriter.getUnitAttr());
-    // Register-tile loops whose tile does not divide: peel the last partial
-    // tile off, so that the main loop's tiles are static.
-    for (LoopLikeOpInterface loop : loops) {
-      auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
-      if (!forOp)
-        continue;
-      scf::ForOp partial;
-      rewriter.setInsertionPoint(forOp);
-      (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
-    }
-    return success();
+  /// The task of `op`: its `tessel.task` (set by tessel-apply-schedules), or
+  /// the one matched now.
+  static Result<TaskSignature> taskOf(linalg::LinalgOp op) {
+    if (auto t = op->getAttrOfType<StringAttr>(kTaskAttr))
+      return TaskSignature::parse(t.str());
+    auto matched = matchTask(op);
+    if (!matched)
+      return makeError(matched.message());
+    return matched->signature;
   }
 };
 

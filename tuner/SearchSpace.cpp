@@ -17,8 +17,10 @@ bool coin(Rng &rng, double p = 0.5) {
 
 } // namespace
 
-SearchSpace::SearchSpace(const TaskSignature &task, const TargetPreset &target)
-    : task_(task), loops_(describeLoops(task)) {
+SearchSpace::SearchSpace(const TaskSignature &task, const TargetPreset &target,
+                         Realizer realizer)
+    : task_(task), target_(target), realizer_(realizer),
+      knobs_(realizerKnobs(realizer, task)), loops_(describeLoops(task)) {
   // Halide 14 emits 128-bit NEON on arm64 whatever the SVE width.
   lanes_ = target.arch == "aarch64" ? 4 : target.vectorLanesF32();
   int64_t ev = loops_.pure.empty() ? 1 : loops_.extent(loops_.vectorDim);
@@ -182,20 +184,37 @@ void SearchSpace::copyKnob(Schedule &to, const Schedule &from, Knob knob) const 
   }
 }
 
+bool SearchSpace::searched(Knob knob) const {
+  switch (knob) {
+  case EpilogueAt:
+    return knobs_.epilogueAt;
+  case Packing:
+    return knobs_.packing;
+  case Split:
+    return knobs_.reductionSplit;
+  default:
+    return true;
+  }
+}
+
 Schedule SearchSpace::sample(Rng &rng) const {
   Schedule s;
+  s.epilogueAt = knobs_.epilogueAt ? s.epilogueAt : knobs_.fixedEpilogueAt;
   for (int k = 0; k < NumKnobs; ++k)
-    resample(s, static_cast<Knob>(k), rng);
+    if (searched(static_cast<Knob>(k)))
+      resample(s, static_cast<Knob>(k), rng);
   return repair(s);
 }
 
 Schedule SearchSpace::mutate(const Schedule &in, Rng &rng) const {
+  std::vector<Knob> knobs;
+  for (int k = 0; k < NumKnobs; ++k)
+    if (searched(static_cast<Knob>(k)))
+      knobs.push_back(static_cast<Knob>(k));
   Schedule s = in;
   int n = std::uniform_int_distribution<int>(1, 3)(rng);
   for (int i = 0; i < n; ++i)
-    resample(s, static_cast<Knob>(
-                    std::uniform_int_distribution<int>(0, NumKnobs - 1)(rng)),
-             rng);
+    resample(s, pick(knobs, rng), rng);
   return repair(s);
 }
 
@@ -210,6 +229,8 @@ Schedule SearchSpace::crossover(const Schedule &a, const Schedule &b,
 
 Schedule SearchSpace::repair(Schedule s) const {
   s.kind = "loopnest";
+  if (!knobs_.epilogueAt)
+    s.epilogueAt = knobs_.fixedEpilogueAt;
   s.autoscheduler.clear();
   s.params.clear();
   // Only knobs this space has (a schedule read from a database may carry
@@ -335,6 +356,16 @@ Schedule SearchSpace::repair(Schedule s) const {
   }
   for (auto it = s.unroll.begin(); it != s.unroll.end();)
     it = it->second <= 1 ? s.unroll.erase(it) : std::next(it);
+  fixPackAt(s);
+  // The knobs the realizer fixes, then the tiles as the plan rounds them.
+  s = adaptSchedule(task_, s, realizer_, target_);
+  if (auto plan = resolvePlan(task_, s, realizer_, target_))
+    s = plan->schedule();
+  fixPackAt(s);
+  return s;
+}
+
+void SearchSpace::fixPackAt(Schedule &s) const {
   // Per-tile packing only where the realizer can do it (a cache tile exists
   // and the accumulator is not a pass of its own); weights are only worth
   // copying per tile (a whole copy is the same dense array again).
@@ -348,7 +379,6 @@ Schedule SearchSpace::repair(Schedule s) const {
     s.packing = "none";
   if (s.packAt == "root" && s.packing == "both")
     s.packing = "inputs";
-  return s;
 }
 
 } // namespace tessel

@@ -18,15 +18,21 @@
 //                   buffer, once per call or per cache tile
 //   reduction split the k (or c) loop cut into 2, 4 or 8 chunks summed in
 //                   parallel (rfactor), for outputs too small to parallelize
+// A space is made for one realizer and offers only the knobs it realizes
+// (kernels/Plan.h): for MLIR the vector width, the output rows of windowed
+// register tiles, epilogue_at, packing and reduction split are fixed.
 // Every schedule sample(), mutate() and crossover() return has been through
-// repair(), so it is legal by construction (checkSchedule() accepts it).
+// repair(), so it is legal by construction (checkSchedule() accepts it) and
+// it is the schedule of its own loop plan: what is measured is what it says.
 #ifndef TESSEL_TUNER_SEARCHSPACE_H
 #define TESSEL_TUNER_SEARCHSPACE_H
 
+#include "db/Realizer.h"
 #include "db/Schedule.h"
 #include "db/Signature.h"
 #include "db/Target.h"
 #include "kernels/Loops.h"
+#include "kernels/Plan.h"
 
 #include <random>
 
@@ -36,7 +42,8 @@ using Rng = std::mt19937_64;
 
 class SearchSpace {
 public:
-  SearchSpace(const TaskSignature &task, const TargetPreset &target);
+  SearchSpace(const TaskSignature &task, const TargetPreset &target,
+              Realizer realizer = Realizer::Halide);
 
   /// A uniformly random point.
   Schedule sample(Rng &rng) const;
@@ -46,8 +53,10 @@ public:
   Schedule crossover(const Schedule &a, const Schedule &b, Rng &rng) const;
   /// Makes `s` legal: tiles clamped to extents and made multiples of the
   /// register tile, the register budget respected, parallel loops a prefix
-  /// of the order.
+  /// of the order, the knobs the realizer fixes set, and the whole resolved
+  /// into the schedule of its loop plan.
   Schedule repair(Schedule s) const;
+  Realizer realizer() const { return realizer_; }
 
   const LoopNest &loops() const { return loops_; }
   const TaskSignature &task() const { return task_; }
@@ -59,8 +68,15 @@ private:
               RedBlock, Split, NumKnobs };
   void resample(Schedule &s, Knob knob, Rng &rng) const;
   void copyKnob(Schedule &to, const Schedule &from, Knob knob) const;
+  /// A knob the realizer realizes (the others keep their fixed value).
+  bool searched(Knob knob) const;
+  /// Per-tile packing only where there is a cache tile to pack for.
+  void fixPackAt(Schedule &s) const;
 
   TaskSignature task_;
+  TargetPreset target_;
+  Realizer realizer_;
+  RealizerKnobs knobs_;
   LoopNest loops_;
   int lanes_ = 1;        ///< vector width in elements (1: no vectorization)
   int registerBudget_ = 28;

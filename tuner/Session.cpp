@@ -3,7 +3,7 @@
 
 #include "db/Queries.h"
 #include "kernels/HalideInfo.h"
-#include "kernels/Heuristic.h"
+#include "kernels/Plan.h"
 #include "tuner/Peak.h"
 #include "tuner/Progress.h"
 #include "tuner/Search.h"
@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <set>
 
 namespace tessel {
 
@@ -32,34 +33,291 @@ void keepBest(std::optional<double> &slot, double v) {
     slot = v;
 }
 
-/// Folds one result into the summary's per-source bests and counters.
-void account(TaskSummary &s, const std::string &source, MeasureStatus status,
-             std::optional<double> median, bool emulated) {
-  if (status == MeasureStatus::Failed)
-    ++s.failed;
-  if (status == MeasureStatus::Wrong)
-    ++s.wrong;
-  if (status == MeasureStatus::Timeout)
-    ++s.timeouts;
-  if (status != MeasureStatus::Ok || !median || emulated)
-    return;
-  keepBest(s.best, *median);
-  if (source == "heuristic")
-    keepBest(s.heuristic, *median);
-  else if (source == "adams2019")
-    keepBest(s.adams2019, *median);
-  else if (source == "mullapudi2016")
-    keepBest(s.mullapudi2016, *median);
-}
-
 std::string shortLabel(const TaskSignature &t) {
   std::string s = t.canonical();
   return s.size() > 44 ? s.substr(0, 41) + "..." : s;
 }
 
+using Batch = std::vector<std::pair<Schedule, std::string>>;
+
 } // namespace
 
 bool tuneInterrupted() { return interrupted; }
+
+/// One task's tuning: what is stored, the seeds, then the search, each
+/// result committed as it comes.
+class TaskTuner {
+public:
+  TaskTuner(TuneSession &s, TaskSummary &summary, double deadline, std::string label,
+            Realizer realizer, TaskFixture &fixture)
+      : s_(s), summary_(summary), task_(summary.task), deadline_(deadline),
+        realizer_(realizer), fixture_(fixture), space_(task_, s.target_, realizer),
+        search_(space_,
+                s.options_.seed ^ std::stoull(task_.hash().substr(0, 16), nullptr, 16),
+                searchOptions(s.options_), s.options_.costModel),
+        bar_(s.log_, label, s.options_.trials > 0 ? s.options_.trials : 0, s.peak_) {
+    planned_ = s.options_.trials > 0 ? s.options_.trials : 0;
+    program_ = s.programFor(realizer);
+  }
+
+  Status run() {
+    if (Status st = loadStored(); !st)
+      return st;
+    // The default is measured whenever it has no record yet, even once the
+    // trials are all stored: a newer tessel's default must not lose to the
+    // stale best of an older one unseen.
+    const Schedule heuristic = defaultSchedule(task_, s_.target_, realizer_);
+    bool heuristicStored = stored_.count(heuristic.hash()) > 0;
+    if (outOfBudget() && (heuristicStored || outOfTime())) {
+      bar_.finish(done_, gflops(summary_.best),
+                  planned_ > 0 && done_ >= planned_ ? "(already tuned: all trials stored)"
+                                                    : "(no time left)");
+      return Status();
+    }
+    start_ = now();
+    if (Status st = seeds(heuristic); !st)
+      return st;
+    if (Status st = searchLoop(); !st)
+      return st;
+    finish();
+    return Status();
+  }
+
+private:
+  static SearchOptions searchOptions(const TuneOptions &o) {
+    SearchOptions so;
+    if (o.search == "random")
+      so.randomFraction = 1.0;
+    return so;
+  }
+
+  std::optional<double> gflops(std::optional<double> sec) const {
+    if (!sec)
+      return std::nullopt;
+    return task_.flops() / *sec * 1e-9;
+  }
+  bool outOfTime() const { return interrupted || (deadline_ > 0 && now() >= deadline_); }
+  bool outOfBudget() const { return outOfTime() || (planned_ > 0 && done_ >= planned_); }
+  bool emulated() const { return program_ && program_->emulated(); }
+  std::optional<double> eta() const {
+    std::optional<double> e;
+    if (measuredNow_ > 0 && planned_ > 0)
+      e = (now() - start_) / measuredNow_ * (planned_ - done_);
+    if (deadline_ > 0 && (!e || *e > deadline_ - now()))
+      e = std::max(0.0, deadline_ - now());
+    return e;
+  }
+
+  /// Folds one result into the summary's per-source bests and counters.
+  void account(const std::string &source, MeasureStatus status, std::optional<double> median,
+               bool emulated, bool autoscheduler) {
+    if (status == MeasureStatus::Failed)
+      ++summary_.failed;
+    if (status == MeasureStatus::Wrong)
+      ++summary_.wrong;
+    if (status == MeasureStatus::Timeout)
+      ++summary_.timeouts;
+    if (status != MeasureStatus::Ok || !median || emulated)
+      return;
+    if (source == "adams2019")
+      keepBest(summary_.adams2019, *median);
+    else if (source == "mullapudi2016")
+      keepBest(summary_.mullapudi2016, *median);
+    if (autoscheduler)
+      return;
+    keepBest(summary_.best, *median);
+    if (source == "heuristic")
+      keepBest(summary_.heuristic, *median);
+  }
+
+  /// What this machine already measured with this thread count: the
+  /// realizer's records are trials the search learns from; autoscheduler
+  /// seeds (Halide's, whatever the realizer) are reference points. Records
+  /// merged from other machines describe those machines, not this one.
+  Status loadStored() {
+    auto rows = queryMeasurements(s_.db_, task_.hash(), s_.target_.name, s_.machine_.hash(),
+                                  s_.options_.threads);
+    if (!rows)
+      return makeError(rows.message());
+    for (const auto &row : *rows) {
+      auto sched = Schedule::fromJson(row.scheduleJson);
+      bool autoscheduler = sched && sched->kind == "autoscheduler";
+      if (row.realizer != realizerName(realizer_) && !autoscheduler)
+        continue;
+      stored_.insert(row.scheduleHash);
+      auto st = parseStatus(row.status);
+      account(row.source, st ? *st : MeasureStatus::Failed, row.medianSec, row.emulated,
+              autoscheduler);
+      if (autoscheduler)
+        continue;
+      ++summary_.stored;
+      if (sched)
+        search_.observe(*sched, row.status == "ok" && !row.emulated ? row.medianSec
+                                                                    : std::nullopt);
+    }
+    done_ = summary_.stored;
+    return Status();
+  }
+
+  /// Commits one result at once, and tells the search (emulated timings are
+  /// not timings: the search learns nothing from them).
+  Status record(const Schedule &sched, const std::string &source, const MeasureResult &r,
+                Realizer realizer) {
+    Measurement m;
+    m.task = task_;
+    m.target = s_.target_.name;
+    m.schedule = sched;
+    m.machine = s_.machine_;
+    m.sessionUuid = s_.session_;
+    m.source = source;
+    m.status = r.status;
+    m.medianSec = r.medianSec;
+    m.minSec = r.minSec;
+    m.spread = r.spread;
+    m.repeats = r.repeats;
+    m.maxError = r.maxError;
+    m.threads = s_.options_.threads;
+    m.error = r.error;
+    m.emulated = emulated();
+    m.realizer = realizer;
+    if (auto inserted = s_.db_.insertMeasurements({m}); !inserted)
+      return makeError(inserted.message());
+    bool autoscheduler = sched.kind == "autoscheduler";
+    if (!autoscheduler)
+      search_.observe(sched, r.status == MeasureStatus::Ok && !m.emulated ? r.medianSec
+                                                                          : std::nullopt);
+    account(source, r.status, r.medianSec, m.emulated, autoscheduler);
+    if (r.status != MeasureStatus::Ok && firstError_.empty())
+      firstError_ = std::string(statusName(r.status)) + ": " + r.error;
+    verified_ += r.status == MeasureStatus::Ok ? 1 : 0;
+    if (!autoscheduler) {
+      ++done_;
+      ++summary_.measured;
+    }
+    ++measuredNow_;
+    return Status();
+  }
+
+  /// A batch measured by the realizer's path: the Halide JIT here one by one,
+  /// or a benchmark program (the MLIR realizer, or a runner).
+  Status measureBatch(const Batch &batch) {
+    if (!program_) {
+      for (const auto &[sched, source] : batch) {
+        if (sched.kind == "loopnest" && outOfBudget())
+          break;
+        bar_.update(done_, gflops(summary_.best), eta(), "measuring " + source);
+        MeasureOptions mo = s_.options_.measure;
+        // Halide's autoschedulers search before compiling: give them longer.
+        if (sched.kind == "autoscheduler")
+          mo.timeoutSec *= 5;
+        MeasureResult r = measure(fixture_, sched, s_.target_, mo);
+        if (interrupted)
+          return Status(); // stopped mid-candidate: not a result
+        Realizer rz = sched.kind == "autoscheduler" ? Realizer::Halide : realizer_;
+        if (Status st = record(sched, source, r, rz); !st)
+          return st;
+      }
+      return Status();
+    }
+    bar_.update(done_, gflops(summary_.best), eta(),
+                "compiling and running " + std::to_string(batch.size()) +
+                    (s_.options_.runner.empty() ? "" : " on the target"));
+    std::vector<Schedule> schedules;
+    for (const auto &b : batch)
+      schedules.push_back(b.first);
+    auto results = program_->measure(fixture_, schedules);
+    if (interrupted)
+      return Status();
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (Status st = record(batch[i].first, batch[i].second, results[i], realizer_); !st)
+        return st;
+    return Status();
+  }
+
+  /// The realizer's default (in a benchmark program, with the first
+  /// search batch), then (measured here by Halide's JIT, as reference
+  /// points) Halide's two autoschedulers.
+  Status seeds(const Schedule &heuristic) {
+    if (!stored_.count(heuristic.hash()) && !outOfTime())
+      pending_.emplace_back(heuristic, "heuristic");
+    if (!program_ && !pending_.empty()) {
+      Batch first;
+      std::swap(first, pending_);
+      if (Status st = measureBatch(first); !st)
+        return st;
+    }
+    if (!s_.options_.autoschedulers || !s_.options_.runner.empty())
+      return Status();
+    Batch autos;
+    for (const char *as : {"adams2019", "mullapudi2016"}) {
+      Schedule sch;
+      sch.kind = "autoscheduler";
+      sch.autoscheduler = as;
+      sch.params["parallelism"] = std::to_string(s_.options_.threads);
+      if (!stored_.count(sch.hash()) && !outOfBudget())
+        autos.emplace_back(sch, as);
+    }
+    if (autos.empty())
+      return Status();
+    ProgramMeasurer *program = program_;
+    program_ = nullptr; // the autoschedulers are Halide's JIT
+    Status st = measureBatch(autos);
+    program_ = program;
+    return st;
+  }
+
+  Status searchLoop() {
+    while (!outOfBudget()) {
+      int n = s_.options_.batchSize - static_cast<int>(pending_.size());
+      if (planned_ > 0)
+        n = std::min(n, planned_ - done_ - static_cast<int>(pending_.size()));
+      Batch batch;
+      std::swap(batch, pending_);
+      if (n > 0) {
+        Batch proposed = search_.propose(n);
+        batch.insert(batch.end(), proposed.begin(), proposed.end());
+      }
+      if (batch.empty())
+        break; // the space is exhausted
+      if (Status st = measureBatch(batch); !st)
+        return st;
+    }
+    // The default, when the trials were all stored already.
+    if (!pending_.empty() && !outOfTime())
+      return measureBatch(pending_);
+    return Status();
+  }
+
+  void finish() {
+    std::string note;
+    if (interrupted)
+      note = "(interrupted)";
+    if (!summary_.best && emulated() && verified_ > 0) {
+      summary_.note = "emulated: " + std::to_string(verified_) + " verified, timings not used";
+      note += (note.empty() ? "" : " ") + summary_.note;
+    } else if (!summary_.best && !firstError_.empty()) {
+      summary_.note = "no candidate passed; first problem: " + firstError_;
+      note += (note.empty() ? "" : " ") + summary_.note;
+    }
+    bar_.finish(done_, gflops(summary_.best), note);
+  }
+
+  TuneSession &s_;
+  TaskSummary &summary_;
+  const TaskSignature &task_;
+  double deadline_;
+  Realizer realizer_;
+  TaskFixture &fixture_;
+  SearchSpace space_;
+  EvolutionarySearch search_;
+  ProgressBar bar_;
+  ProgramMeasurer *program_ = nullptr; ///< null: the Halide JIT here
+  std::set<std::string> stored_;       ///< schedule hashes already measured
+  Batch pending_; ///< the default, measured with the first batch of a program
+  int planned_ = 0, done_ = 0, measuredNow_ = 0, verified_ = 0;
+  double start_ = 0;
+  std::string firstError_;
+};
 
 TuneSession::TuneSession(Database &db, TargetPreset target, TuneOptions options,
                          std::string command, std::ostream &log)
@@ -77,24 +335,65 @@ TuneSession::TuneSession(Database &db, TargetPreset target, TuneOptions options,
   options_.measure.cancel = &interrupted;
 }
 
-Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
-  if (!options_.runner.empty()) {
-    RemoteOptions ro;
-    ro.runner = options_.runner;
-    ro.timeoutSec = options_.runnerTimeoutSec;
-    auto remote = RemoteMeasurer::create(target_, ro);
-    if (!remote)
-      return makeError("--runner: " + remote.message());
-    remote_ = std::move(*remote);
-    machine_ = remote_->machine(); // records describe the target
-    log_ << "measuring on " << machine_.cpuModel << " (" << machine_.arch << ")"
-         << (remote_->emulated() ? ", emulated: results are verified but never used as timings"
-                                 : "")
-         << "\n";
-  } else if (Status s = checkRunsOn(target_, machine_); !s) {
-    return makeError(s.message() + "; tune it on such a machine, or measure there "
-                                   "through --runner");
+TuneSession::~TuneSession() = default;
+
+ProgramMeasurer *TuneSession::programFor(Realizer r) {
+  if (r == Realizer::Halide && options_.runner.empty())
+    return nullptr;
+  auto it = programs_.find(r);
+  return it == programs_.end() ? nullptr : it->second.get();
+}
+
+Result<Realizer> TuneSession::realizerFor(const TaskSignature &task) const {
+  if (options_.realizer == "halide")
+    return Realizer::Halide;
+  if (realizes(Realizer::Mlir, task))
+    return Realizer::Mlir;
+  if (options_.realizer == "mlir")
+    return makeError("the MLIR realizer has no kernel for this task (--realizer halide "
+                     "measures Halide's)");
+  return Realizer::Halide;
+}
+
+Status TuneSession::prepareMeasurers(const TasksFile &tasks) {
+  std::set<Realizer> needed;
+  for (const TaskEntry &e : tasks.tasks)
+    if (auto r = realizerFor(e.signature); r)
+      needed.insert(*r);
+  for (Realizer r : needed) {
+    if (r == Realizer::Halide && options_.runner.empty())
+      continue; // the JIT, in isolated children
+    ProgramOptions po;
+    po.runner = options_.runner;
+    po.realizer = r;
+    po.threads = options_.threads;
+    po.programTimeoutSec = options_.runnerTimeoutSec;
+    po.candidateTimeoutSec = options_.measure.timeoutSec;
+    po.memoryLimitBytes = options_.measure.memoryLimitBytes;
+    po.inject = options_.measure.inject;
+    auto program = ProgramMeasurer::create(target_, po);
+    if (!program)
+      return makeError((options_.runner.empty() ? "" : "--runner: ") + program.message());
+    if (!options_.runner.empty()) {
+      machine_ = (*program)->machine(); // records describe the target
+      log_ << "measuring on " << machine_.cpuModel << " (" << machine_.arch << ")"
+           << ((*program)->emulated()
+                   ? ", emulated: results are verified but never used as timings"
+                   : "")
+           << "\n";
+    }
+    programs_[r] = std::move(*program);
   }
+  return Status();
+}
+
+Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
+  if (options_.runner.empty())
+    if (Status s = checkRunsOn(target_, machine_); !s)
+      return makeError(s.message() + "; tune it on such a machine, or measure there "
+                                     "through --runner");
+  if (Status s = prepareMeasurers(tasks); !s)
+    return makeError(s.message());
   auto session = db_.startSession(command_, machine_);
   if (!session)
     return makeError(session.message());
@@ -141,211 +440,21 @@ Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
   return summaries;
 }
 
-Status TuneSession::tuneTask(TaskSummary &summary, double deadline,
-                             int taskIndex, int taskCount) {
+Status TuneSession::tuneTask(TaskSummary &summary, double deadline, int taskIndex,
+                             int taskCount) {
   const TaskSignature &task = summary.task;
   std::string label = "[" + std::to_string(taskIndex + 1) + "/" +
                       std::to_string(taskCount) + "] " + shortLabel(task);
-  auto fixture = TaskFixture::create(task);
+  auto realizer = realizerFor(task);
+  auto fixture = realizer ? TaskFixture::create(task)
+                          : Result<std::shared_ptr<TaskFixture>>(Error{realizer.message()});
   if (!fixture) {
     summary.note = fixture.message();
     log_ << "  " << label << "  skipped: " << fixture.message() << "\n";
     return Status();
   }
-  SearchSpace space(task, target_);
-  // The task's own stream of the session seed: the same on every machine.
-  SearchOptions searchOptions;
-  if (options_.search == "random")
-    searchOptions.randomFraction = 1.0;
-  EvolutionarySearch search(
-      space, options_.seed ^ std::stoull(task.hash().substr(0, 16), nullptr, 16),
-      searchOptions, options_.costModel);
-
-  // What this machine already measured with this thread count: records
-  // merged from other machines describe those machines, not this one.
-  auto stored = queryMeasurements(db_, task.hash(), target_.name,
-                                  machine_.hash(), options_.threads);
-  if (!stored)
-    return makeError(stored.message());
-  std::set<std::string> storedHashes;
-  for (const auto &row : *stored) {
-    storedHashes.insert(row.scheduleHash);
-    auto sched = Schedule::fromJson(row.scheduleJson);
-    if (sched)
-      search.observe(*sched, row.status == "ok" && !row.emulated
-                                 ? row.medianSec
-                                 : std::nullopt);
-    auto st = parseStatus(row.status);
-    account(summary, row.source, st ? *st : MeasureStatus::Failed, row.medianSec,
-            row.emulated);
-  }
-  summary.stored = static_cast<int>(stored->size());
-  int planned = options_.trials > 0 ? options_.trials : 0;
-  double flops = task.flops();
-  auto gflops = [&](std::optional<double> sec) -> std::optional<double> {
-    if (!sec)
-      return std::nullopt;
-    return flops / *sec * 1e-9;
-  };
-  ProgressBar bar(log_, label, planned, peak_);
-  int done = summary.stored;
-  auto outOfBudget = [&] {
-    return interrupted || (planned > 0 && done >= planned) ||
-           (deadline > 0 && now() >= deadline);
-  };
-  // The heuristic is measured whenever it has no record yet, even once the
-  // trials are all stored: a newer tessel's default must not lose to the
-  // stale best of an older one unseen.
-  const Schedule heuristic = heuristicSchedule(task, target_);
-  const bool heuristicStored = storedHashes.count(heuristic.hash()) > 0;
-  auto outOfTime = [&] {
-    return interrupted || (deadline > 0 && now() >= deadline);
-  };
-  if (outOfBudget() && (heuristicStored || outOfTime())) {
-    bar.finish(done, gflops(summary.best),
-               planned > 0 && done >= planned ? "(already tuned: all trials stored)"
-                                              : "(no time left)");
-    return Status();
-  }
-  double taskStart = now();
-  int measuredNow = 0;
-
-  auto eta = [&]() -> std::optional<double> {
-    std::optional<double> e;
-    if (measuredNow > 0 && planned > 0)
-      e = (now() - taskStart) / measuredNow * (planned - done);
-    if (deadline > 0 && (!e || *e > deadline - now()))
-      e = std::max(0.0, deadline - now());
-    return e;
-  };
-  std::string firstError;
-  bool emulated = remote_ && remote_->emulated();
-  int verified = 0; // candidates that passed verification in this session
-  // Commits one result at once, and tells the search (emulated timings are
-  // not timings: the search learns nothing from them).
-  auto record = [&](const Schedule &s, const std::string &source,
-                    const MeasureResult &r) -> Status {
-    Measurement m;
-    m.task = task;
-    m.target = target_.name;
-    m.schedule = s;
-    m.machine = machine_;
-    m.sessionUuid = session_;
-    m.source = source;
-    m.status = r.status;
-    m.medianSec = r.medianSec;
-    m.minSec = r.minSec;
-    m.spread = r.spread;
-    m.repeats = r.repeats;
-    m.maxError = r.maxError;
-    m.threads = options_.threads;
-    m.error = r.error;
-    m.emulated = emulated;
-    auto inserted = db_.insertMeasurements({m});
-    if (!inserted)
-      return makeError(inserted.message());
-    search.observe(s, r.status == MeasureStatus::Ok && !emulated ? r.medianSec
-                                                                 : std::nullopt);
-    account(summary, source, r.status, r.medianSec, emulated);
-    if (r.status != MeasureStatus::Ok && firstError.empty())
-      firstError = std::string(statusName(r.status)) + ": " + r.error;
-    verified += r.status == MeasureStatus::Ok ? 1 : 0;
-    ++done;
-    ++measuredNow;
-    ++summary.measured;
-    return Status();
-  };
-  auto measureOne = [&](const Schedule &s, const std::string &source) -> Status {
-    bar.update(done, gflops(summary.best), eta(), "measuring " + source);
-    MeasureOptions mo = options_.measure;
-    // Halide's autoschedulers search before compiling: give them longer.
-    if (s.kind == "autoscheduler")
-      mo.timeoutSec *= 5;
-    MeasureResult r = measure(**fixture, s, target_, mo);
-    if (interrupted)
-      return Status(); // stopped mid-candidate: not a result
-    return record(s, source, r);
-  };
-  // Through a runner: a batch per program run.
-  auto measureBatch = [&](const std::vector<std::pair<Schedule, std::string>> &batch)
-      -> Status {
-    bar.update(done, gflops(summary.best), eta(),
-               "building and running " + std::to_string(batch.size()) + " on the target");
-    std::vector<Schedule> schedules;
-    for (const auto &b : batch)
-      schedules.push_back(b.first);
-    auto results = remote_->measure(**fixture, schedules);
-    for (size_t i = 0; i < batch.size(); ++i)
-      if (Status st = record(batch[i].first, batch[i].second, results[i]); !st)
-        return st;
-    return Status();
-  };
-
-  // Seeds first: the heuristic and the two autoschedulers.
-  std::vector<std::pair<Schedule, std::string>> seeds;
-  seeds.emplace_back(heuristic, "heuristic");
-  if (options_.autoschedulers && !remote_) // AOT needs a loop nest
-    for (const char *as : {"adams2019", "mullapudi2016"}) {
-      Schedule s;
-      s.kind = "autoscheduler";
-      s.autoscheduler = as;
-      s.params["parallelism"] = std::to_string(options_.threads);
-      seeds.emplace_back(s, as);
-    }
-  std::vector<std::pair<Schedule, std::string>> pendingSeeds;
-  for (const auto &[s, source] : seeds) {
-    if (source == "heuristic" ? outOfTime() : outOfBudget())
-      break;
-    if (storedHashes.count(s.hash()))
-      continue;
-    if (remote_) {
-      pendingSeeds.emplace_back(s, source);
-      continue;
-    }
-    if (Status st = measureOne(s, source); !st)
-      return st;
-  }
-  while (!outOfBudget()) {
-    int n = options_.batchSize;
-    if (planned > 0)
-      n = std::min(n, planned - done - static_cast<int>(pendingSeeds.size()));
-    auto batch = n > 0 ? search.propose(n)
-                       : std::vector<std::pair<Schedule, std::string>>{};
-    if (remote_) {
-      batch.insert(batch.begin(), pendingSeeds.begin(), pendingSeeds.end());
-      pendingSeeds.clear();
-      if (batch.empty())
-        break;
-      if (Status st = measureBatch(batch); !st)
-        return st;
-      continue;
-    }
-    if (batch.empty())
-      break; // the space is exhausted
-    for (const auto &[s, source] : batch) {
-      if (outOfBudget())
-        break;
-      if (Status st = measureOne(s, source); !st)
-        return st;
-    }
-  }
-  // Through a runner, a seed left over when the trials were already stored.
-  if (!pendingSeeds.empty() && !outOfTime())
-    if (Status st = measureBatch(pendingSeeds); !st)
-      return st;
-  std::string note;
-  if (interrupted)
-    note = "(interrupted)";
-  if (!summary.best && emulated && verified > 0) {
-    summary.note = "emulated: " + std::to_string(verified) +
-                   " verified, timings not used";
-    note += (note.empty() ? "" : " ") + summary.note;
-  } else if (!summary.best && !firstError.empty()) {
-    summary.note = "no candidate passed; first problem: " + firstError;
-    note += (note.empty() ? "" : " ") + summary.note;
-  }
-  bar.finish(done, gflops(summary.best), note);
-  return Status();
+  summary.realizer = *realizer;
+  return TaskTuner(*this, summary, deadline, label, *realizer, **fixture).run();
 }
 
 } // namespace tessel

@@ -1,7 +1,13 @@
-// A tuning session: for each task, seeds (the built-in heuristic, Halide's
-// Adams2019 and Mullapudi2016 autoschedulers), then evolutionary search, every
-// candidate measured in isolation and committed to the database as soon as it
-// is measured.
+// A tuning session: for each task, seeds (the realizer's built-in default,
+// and as reference points Halide's Adams2019 and Mullapudi2016
+// autoschedulers), then evolutionary search, every candidate measured in
+// isolation and committed to the database as soon as it is measured.
+//
+// A task is tuned for the realizer that will run it: the MLIR realizer (the
+// loops `tessel compile` emits) wherever it applies, measured through the
+// compile pipeline in a benchmark program (ProgramMeasure.h); Halide's
+// kernels otherwise, measured by its JIT in isolated children (Measure.h).
+// Every record names its realizer.
 //
 // Resuming: the trial budget counts what the database already holds for the
 // (task, target); stored candidates are fed to the search and never measured
@@ -12,7 +18,9 @@
 //   Session.h      this file: the session loop, budgets, summaries
 //   Search.h       evolutionary search and the cost-model seam
 //   SearchSpace.h  knobs per family, sampling, mutation, crossover, repair
-//   Measure.h      isolated measurement: compile, verify, time in a child
+//   Measure.h      isolated measurement of Halide's JIT: compile, verify, time
+//   ProgramMeasure.h  candidates compiled ahead of time (MLIR, or for a
+//                  runner) and measured in a benchmark program
 //   Peak.h         measured FMA peak for "% of peak"
 //   Progress.h     the per-task progress bar
 #ifndef TESSEL_TUNER_SESSION_H
@@ -22,9 +30,10 @@
 #include "db/TasksFile.h"
 #include "db/Target.h"
 #include "tuner/Measure.h"
-#include "tuner/Remote.h"
+#include "tuner/ProgramMeasure.h"
 #include "tuner/Search.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -47,9 +56,12 @@ struct TuneOptions {
   double peakGflopsPerCore = 0; ///< for "% of peak"; measured when 0
   /// Ranks proposals when set (the seam for a learned model); not owned.
   CostModel *costModel = nullptr;
-  /// Measure on another machine through this runner command (Remote.h);
-  /// empty: on this machine, in isolated children.
+  /// Measure on another machine through this runner command
+  /// (ProgramMeasure.h); empty: on this machine, in isolated children.
   std::string runner;
+  /// "auto" (the MLIR realizer wherever it applies, else Halide), "mlir" or
+  /// "halide": which code the candidates are measured as.
+  std::string realizer = "auto";
   double runnerTimeoutSec = 600; ///< one run of a batch's program
 };
 
@@ -62,12 +74,14 @@ struct TaskSummary {
   int failed = 0, wrong = 0, timeouts = 0;
   std::optional<double> best, heuristic, adams2019, mullapudi2016; ///< seconds
   std::string note; ///< why a task was skipped, if it was
+  Realizer realizer = Realizer::Mlir; ///< the realizer tuned
 };
 
 class TuneSession {
 public:
   TuneSession(Database &db, TargetPreset target, TuneOptions options,
               std::string command, std::ostream &log);
+  ~TuneSession();
 
   /// Tunes every task; fails only when the database cannot be written (then
   /// everything measured before is already committed).
@@ -76,8 +90,16 @@ public:
   double peakGflops() const { return peak_; }
 
 private:
+  friend class TaskTuner;
   Status tuneTask(TaskSummary &summary, double deadline, int taskIndex,
                   int taskCount);
+  /// The realizer a task is tuned for (options_.realizer).
+  Result<Realizer> realizerFor(const TaskSignature &task) const;
+  /// The benchmark programs the tasks need (one per realizer that is not
+  /// measured by the Halide JIT here); with a runner, checks it.
+  Status prepareMeasurers(const TasksFile &tasks);
+  /// The benchmark program of realizer `r`, or null for the Halide JIT.
+  ProgramMeasurer *programFor(Realizer r);
 
   Database &db_;
   TargetPreset target_;
@@ -85,7 +107,7 @@ private:
   std::string command_;
   std::ostream &log_;
   MachineFingerprint machine_;
-  std::unique_ptr<RemoteMeasurer> remote_; ///< with a runner
+  std::map<Realizer, std::unique_ptr<ProgramMeasurer>> programs_;
   std::string session_;
   double peak_ = 0; ///< GFLOP/s with options_.threads cores
 };

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole path on resnet18: tasks from tessel-opt, a tiny tuning session
-# (tessel tune --tasks), `tessel compile --db` using the tuned schedules, both
-# with MLIR loops and with calls into the tuned Halide kernels (--kernels
-# halide), each checked against the untiled reference (models.py).
+# (tessel tune --tasks: the MLIR realizer, what tessel compile emits),
+# `tessel compile --db` using the tuned schedules; a second tiny session of
+# Halide's kernels (--realizer halide), and the model calling them (--kernels
+# halide); each checked against the untiled reference (models.py).
 # usage: resnet18_tuned.sh BIN_DIR MODELS_DIR WORK_DIR
 set -eu
 bin=$1 models=$2 work=$3
@@ -14,11 +15,15 @@ rm -rf "$work" && mkdir -p "$work"
 "$bin/tessel" compile "$models/linalg/torchvision/resnet18.mlir" --db "$work/s.db" \
   --target host -o "$work/r18" | tee "$work/compile.log"
 test -s "$work/r18/model.o" && test -s "$work/r18/model.h"
-# Every op of the model got a tuned (or nearest) schedule.
-grep -q "summary: tuned=[1-9][0-9]* nearest=[0-9]* default=0" "$work/r18/report.txt"
+# Every op of the model got a tuned schedule measured on MLIR's loops.
+grep -q "summary: tuned=[1-9][0-9]* nearest=0 default=0" "$work/r18/report.txt"
+test "$(grep -c ': tuned .* \[mlir\] measured ' "$work/r18/report.txt")" -ge 20
+sqlite3 "$work/s.db" "select distinct realizer from measurements" | grep -qx mlir
 /usr/bin/python3 "$(dirname "$0")/models.py" --tessel "$bin" --db "$work/s.db" \
   "$models/linalg/torchvision/resnet18.mlir"
 # The same with the tuned ops calling their Halide kernels (tessel aot).
+"$bin/tessel" tune --db "$work/s.db" --tasks "$work/tasks.json" --trials 1 \
+  --realizer halide --no-autoschedulers --seed 1 > "$work/tune-halide.log"
 "$bin/tessel" compile "$models/linalg/torchvision/resnet18.mlir" --db "$work/s.db" \
   --kernels halide -o "$work/r18-halide" > /dev/null
 grep -q "\[halide tessel_k_" "$work/r18-halide/report.txt"

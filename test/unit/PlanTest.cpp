@@ -52,6 +52,22 @@ TEST(Plan, ResolvingItsScheduleGivesTheSamePlan) {
   }
 }
 
+TEST(Plan, VectorTilesOfWindowedOpsDivideWithAWidthThatFits) {
+  // c = 24: no multiple of 16 divides it; 8 does (3 vectors).
+  auto plan = resolvePlan(sig("depthwise_conv2d n=1 h=8 w=8 c=24 kh=3 kw=3"),
+                          schedule(R"({"tile_inner":{"c":32},"vector_dim":"c","vector_width":16})"),
+                          Realizer::Halide, avx512());
+  ASSERT_TRUE(plan) << plan.message();
+  EXPECT_EQ(plan->vectorWidth, 8);
+  EXPECT_EQ(plan->find("c")->registerTile, 24);
+  // A vector tile that is no multiple of the width is refused.
+  auto bad = resolvePlan(sig("matmul m=16 n=16 k=16"),
+                         schedule(R"({"tile_inner":{"n":16},"vector_dim":"n","vector_width":5})"),
+                         Realizer::Halide, avx512());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("multiple of vector_width"), std::string::npos);
+}
+
 TEST(Plan, WindowedRegisterTilesDivideTheirCacheTiles) {
   auto plan = resolvePlan(sig("conv2d n=1 h=14 w=14 c=8 f=32 kh=3 kw=3 pad=1,1,1,1"),
                           schedule(R"({"tile_inner":{"ow":6,"f":16},)"
@@ -63,7 +79,7 @@ TEST(Plan, WindowedRegisterTilesDivideTheirCacheTiles) {
 }
 
 TEST(Plan, MlirRefusesKnobsItDoesNotRealize) {
-  TaskSignature t = sig("conv2d n=1 h=8 w=8 c=8 f=16 kh=3 kw=3 pad=1,1,1,1");
+  TaskSignature t = sig("conv2d n=1 h=8 w=8 c=8 f=16 kh=3 kw=3 pad=1,1,1,1 epilogue=relu");
   const char *base = R"("vector_dim":"f","vector_width":16,"packing":"inputs")";
   struct Case {
     std::string json, why;
@@ -73,8 +89,8 @@ TEST(Plan, MlirRefusesKnobsItDoesNotRealize) {
        "one output row"},
       {std::string("{") + base + R"(,"epilogue_at":"root","reduction_split":2})",
        "does not split"},
-      {R"({"vector_dim":"f","vector_width":8,"epilogue_at":"root","packing":"inputs"})",
-       "vectorizes `f` by 16"},
+      {R"({"vector_dim":"ow","vector_width":8,"tile_inner":{"ow":8},"epilogue_at":"root","packing":"inputs"})",
+       "vectorizes `f`, not `ow`"},
       {R"({"vector_dim":"f","vector_width":16,"epilogue_at":"root"})", "packing inputs"},
   };
   for (const Case &c : cases) {

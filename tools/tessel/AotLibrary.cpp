@@ -140,11 +140,11 @@ std::string aotFunctionName(const std::string &taskHash) {
 
 Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
                                       const TargetPreset &preset,
-                                      const std::string &outDir) {
+                                      const std::string &outDir, int threads) {
   auto db = Database::open(dbPath, OpenMode::ReadOnly);
   if (!db)
     return makeError(db.message());
-  auto rows = queryBest(**db, preset.name, std::nullopt);
+  auto rows = queryBest(**db, preset.name, std::nullopt, int64_t(threads), Realizer::Halide);
   if (!rows)
     return makeError(rows.message());
   auto cc = cCompilerFor(preset.arch);

@@ -30,11 +30,13 @@ struct AotLibrary {
 std::string aotFunctionName(const std::string &taskHash);
 
 /// Builds OUTDIR/libtessel_kernels.a and OUTDIR/tessel_kernels.h for
-/// `preset` from the best records in `dbPath`. Tasks without a Halide kernel
-/// or whose kernel does not compile are listed in `skipped`.
+/// `preset` from the best Halide records in `dbPath` (those measured on
+/// `threads` threads first; records of the MLIR realizer are not Halide
+/// kernels). Tasks without a Halide kernel or whose kernel does not compile
+/// are listed in `skipped`.
 Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
                                       const TargetPreset &preset,
-                                      const std::string &outDir);
+                                      const std::string &outDir, int threads = 1);
 
 } // namespace tessel
 

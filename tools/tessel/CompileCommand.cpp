@@ -12,6 +12,7 @@
 
 #include "db/Hash.h"
 #include "db/Target.h"
+#include "db/Toolchain.h"
 #include "db/Version.h"
 
 #include <CLI/CLI.hpp>
@@ -71,8 +72,8 @@ int runCompile(const CompileOptions &o) {
   auto preset = resolveTarget(o.target);
   if (!preset)
     return fail(preset.message());
-  if (o.kernels == "halide" && (o.db.empty() || o.baseline))
-    return fail("--kernels halide takes its kernels from a database: give --db "
+  if (o.kernels != "mlir" && (o.db.empty() || o.baseline))
+    return fail("--kernels " + o.kernels + " takes its kernels from a database: give --db "
                 "(and no --baseline)");
   fs::path model = fs::absolute(o.model);
   auto modelText = readFile(model.string());
@@ -105,9 +106,7 @@ int runCompile(const CompileOptions &o) {
       fs::remove_all(work, ec);
   };
 
-  std::string opt = (fs::path(selfDir()) / "tessel-opt").string();
-  std::string pipeline = "target=" + preset->name +
-                         " report=coverage.txt header=model.h";
+  std::string pipeline = "report=coverage.txt header=model.h";
   if (!db.empty())
     pipeline += " db=" + db.string();
   if (o.baseline)
@@ -116,12 +115,14 @@ int runCompile(const CompileOptions &o) {
     pipeline += " scalable=1";
   if (o.threads > 1)
     pipeline += " threads=" + std::to_string(o.threads);
-  // kernels=halide: the database's tuned kernels as a tessel aot library,
+  // kernels=halide or auto: the database's Halide records as a tessel aot
+  // library,
   // which the ops with a tuned Halide kernel call.
   size_t halideKernels = 0;
-  if (o.kernels == "halide") {
+  if (o.kernels != "mlir") {
 #ifdef TESSEL_HAVE_TUNER
-    auto lib = buildKernelLibrary(db.string(), *preset, (work / "kernels").string());
+    auto lib = buildKernelLibrary(db.string(), *preset, (work / "kernels").string(),
+                                  o.threads);
     if (!lib) {
       cleanup();
       return fail(lib.message());
@@ -129,28 +130,18 @@ int runCompile(const CompileOptions &o) {
     for (const std::string &skipped : lib->skipped)
       std::cerr << "tessel: no Halide kernel for " << skipped << "\n";
     halideKernels = lib->kernels.size();
-    pipeline += " kernels=halide kernel-lib=" + (work / "kernels" / "tessel_kernels.h").string();
+    pipeline += " kernels=" + o.kernels +
+                " kernel-lib=" + (work / "kernels" / "tessel_kernels.h").string();
 #else
     cleanup();
-    return fail("--kernels halide needs tessel built with Halide");
+    return fail("--kernels " + o.kernels + " needs tessel built with Halide");
 #endif
   }
-  std::string triple = "-mtriple=" + preset->llvmTriple;
-  std::string cpu = "-mcpu=" + preset->llvmCpu;
-  std::string attrs = "-mattr=" + preset->llvmFeatures;
-  std::vector<std::vector<std::string>> steps = {
-      {opt, model.string(), "--tessel-compile=" + pipeline, "-o", "model.llvm.mlir"},
-      // Bitcode rather than textual IR: weights stay raw bytes.
-      {(fs::path(selfDir()) / "tessel-translate").string(), "model.llvm.mlir", "-o",
-       "model.in.bc"},
-      {llvmTool("opt"), "-O3", triple, cpu, attrs, "model.in.bc", "-o", "model.bc"},
-      {llvmTool("llc"), "-O3", triple, cpu, attrs, "-fp-contract=fast",
-       "-relocation-model=pic", "-filetype=obj", "model.bc", "-o", "model.o"},
-  };
+  auto steps = mlirObjectSteps(model.string(), "model", pipeline, *preset);
   // libmodel.a: the model, and the kernels it calls.
   std::vector<std::string> archive = {llvmTool("llvm-ar"), "qcsLD", "libmodel.a",
                                       "model.o"};
-  if (o.kernels == "halide")
+  if (o.kernels != "mlir")
     archive.push_back("kernels/libtessel_kernels.a");
   steps.push_back(archive);
   for (const auto &step : steps) {
@@ -171,8 +162,8 @@ int runCompile(const CompileOptions &o) {
          << dbHash << "\n"
          << "lowering: "
          << (o.baseline ? "baseline (untiled upstream loops)"
-             : o.kernels == "halide"
-                 ? "tessel schedules; ops with a tuned Halide kernel call it (" +
+             : o.kernels != "mlir"
+                 ? "tessel schedules; ops whose chosen record is a Halide kernel call it (" +
                        std::to_string(halideKernels) + " kernels in libmodel.a)"
                  : std::string("tessel schedules (tiled, vectorized)"))
          << "\n"
@@ -195,7 +186,7 @@ int runCompile(const CompileOptions &o) {
     return fail(o.outDir + ": " + ec.message());
   }
   std::vector<std::string> outputs = {"model.o", "model.h", "libmodel.a"};
-  if (o.kernels == "halide")
+  if (o.kernels != "mlir")
     outputs.push_back("kernels/tessel_kernels.h");
   for (const std::string &f : outputs) {
     fs::copy_file(work / f, out / fs::path(f).filename(),
@@ -232,9 +223,11 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
       ->capture_default_str();
   cmd->add_option("-o,--out", o->outDir, "Output directory")->required();
   cmd->add_option("--kernels", o->kernels,
-                  "mlir: every op tiled by tessel-opt; halide: ops with a tuned "
-                  "Halide kernel call it (needs --db; libmodel.a holds both)")
-      ->check(CLI::IsMember({"mlir", "halide"}))
+                  "mlir: MLIR loops for every op, with the records measured on them; "
+                  "halide: ops with a tuned Halide kernel call it; auto: per op, the "
+                  "faster measured of the two (halide and auto need --db; libmodel.a "
+                  "holds the kernels)")
+      ->check(CLI::IsMember({"mlir", "halide", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--baseline", o->baseline,
                 "Untiled upstream lowering (the reference), no schedules");

@@ -18,7 +18,7 @@ namespace {
 
 struct TuneCommandOptions {
   std::string db, target = "host", tasksFile, budget, inject, runner,
-      search = "evolutionary";
+      search = "evolutionary", realizer = "auto";
   double runnerTimeout = 600;
   std::vector<std::string> tasks;
   int trials = 0, threads = 1, batch = 8;
@@ -119,6 +119,7 @@ int runTune(const TuneCommandOptions &o) {
   opts.measure.timeoutSec = o.timeout;
   opts.measure.inject = o.inject;
   opts.runner = o.runner;
+  opts.realizer = o.realizer;
   opts.search = o.search;
   opts.runnerTimeoutSec = o.runnerTimeout;
   auto db = Database::open(o.db, OpenMode::Create);
@@ -171,6 +172,12 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
                   "evolutionary (default), or random: every proposal sampled at "
                   "random, the baseline the search is measured against")
       ->check(CLI::IsMember({"evolutionary", "random"}));
+  cmd->add_option("--realizer", o->realizer,
+                  "Which code the candidates are measured as: mlir (the loops tessel "
+                  "compile emits, through its pipeline), halide (Halide's kernels, for "
+                  "tessel aot and --kernels halide), or auto: mlir wherever it applies")
+      ->check(CLI::IsMember({"auto", "mlir", "halide"}))
+      ->capture_default_str();
   cmd->add_option("--runner", o->runner,
                   "Measure on the target through this command, {exe} standing for "
                   "the benchmark program: 'qemu-aarch64 -cpu max,sve256=on {exe}' "

@@ -24,6 +24,7 @@ int main(int argc, char **argv) {
   tessel::addDbCommand(app, exitCode);
   tessel::addTargetsCommand(app, exitCode);
   tessel::addCompileCommand(app, exitCode);
+  tessel::addTaskCommand(app, exitCode);
 #ifdef TESSEL_HAVE_TUNER
   tessel::addTuneCommand(app, exitCode);
   tessel::addAotCommand(app, exitCode);

@@ -1,23 +1,31 @@
-/* The benchmark program `tessel tune --runner` builds for a target it cannot
- * run itself: linked (statically) with a batch of candidate kernels compiled
- * ahead of time, the task's inputs and reference output (data.S), and the
- * table of candidates (candidates.h, generated). Run on the target, it prints
+/* The benchmark program of tuner/ProgramMeasure.h: linked with a batch of
+ * candidate kernels compiled ahead of time (Halide kernels, or the one-op
+ * functions of the MLIR realizer), the task's inputs and reference output
+ * (data.S), and the table of candidates with the limits (candidates.h,
+ * generated). It runs here or on the target (statically linked), and prints
  * JSON lines:
  *   {"machine": {...}}                         the fingerprint, first
  *   {"begin": I}                               before candidate I runs
  *   {"candidate": I, "status": "ok", "median_s": ..., "min_s": ..., "spread": ...,
  *    "repeats": N, "max_error": E}             or "wrong" / "failed" + "error"
- * Each candidate is verified against the reference before it is timed.
- * `--from I` starts at candidate I (tessel restarts it after one crashed).
+ * Each candidate is verified against the reference before it is timed; one
+ * that takes longer than TESSEL_CANDIDATE_TIMEOUT_S is ended by SIGALRM (its
+ * "begin" line tells which). Samples during which the program did not have a
+ * core (CPU time / wall time below 0.9: a busy machine) are taken again.
+ * `--from I` starts at candidate I. TESSEL_INJECT (tests only) makes every
+ * candidate misbehave after its first call: 1 crash, 2 abort, 3 hang,
+ * 4 wrong result, 5 out of memory.
  */
 #define _GNU_SOURCE
 #include "candidates.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +38,12 @@ extern const unsigned char tessel_data[];
 static double now_sec(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static double cpu_sec(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
@@ -130,6 +144,10 @@ static double element(const void *p, int code, int bits, size_t i) {
 
 int main(int argc, char **argv) {
   int from = argc >= 3 && !strcmp(argv[1], "--from") ? atoi(argv[2]) : 0;
+  if (TESSEL_MEMORY_LIMIT_BYTES > 0) {
+    struct rlimit lim = {(rlim_t)TESSEL_MEMORY_LIMIT_BYTES, (rlim_t)TESSEL_MEMORY_LIMIT_BYTES};
+    setrlimit(RLIMIT_AS, &lim);
+  }
   print_machine();
   if (TESSEL_NUM_CANDIDATES == 0) return 0;
   struct halide_buffer_t buffers[TESSEL_NUM_ARRAYS];
@@ -169,14 +187,21 @@ int main(int argc, char **argv) {
   for (int i = from; i < TESSEL_NUM_CANDIDATES; ++i) {
     printf("{\"begin\": %d}\n", i);
     fflush(stdout);
+    alarm(TESSEL_CANDIDATE_TIMEOUT_S);
     memset(buffers[out].host, 0xff, bytes[out]);
     int status = tessel_call(i, args);
     if (status != 0) {
+      alarm(0);
       printf("{\"candidate\": %d, \"status\": \"failed\", \"error\": \"Halide error %d\"}\n", i,
              status);
       fflush(stdout);
       continue;
     }
+    if (TESSEL_INJECT == 1) raise(SIGSEGV);
+    if (TESSEL_INJECT == 2) abort();
+    if (TESSEL_INJECT == 3) for (;;) pause();
+    if (TESSEL_INJECT == 4) memset(buffers[out].host, 0x40, 4); /* 3.0 (f32) */
+    if (TESSEL_INJECT == 5) for (;;) memset(malloc(1 << 28), 1, 1 << 28);
     double err = 0;
     for (size_t e = 0; e < outElements; ++e) {
       double d = fabs(element(buffers[out].host, tessel_arrays[out].code,
@@ -184,26 +209,31 @@ int main(int argc, char **argv) {
       if (!(d <= err)) err = d; /* NaN propagates */
     }
     if (!(err <= TESSEL_TOLERANCE)) {
+      alarm(0);
       printf("{\"candidate\": %d, \"status\": \"wrong\", \"max_error\": %.9g, "
-             "\"error\": \"max error above the tolerance %.3g\"}\n", i, isnan(err) ? 1e308 : err,
+             "\"error\": \"max error %.6g exceeds tolerance %.6g\"}\n", i, isnan(err) ? 1e308 : err, isnan(err) ? 1e308 : err,
              TESSEL_TOLERANCE);
       fflush(stdout);
       continue;
     }
     /* Timing: calls batched into samples of at least 2 ms, up to 15
-     * samples or 0.5 s. */
+     * samples or 0.5 s; a sample without a whole core is taken again (up to
+     * 45 tries). */
     double t0 = now_sec();
     tessel_call(i, args);
     double one = now_sec() - t0;
     int calls = one > 0 ? (int)(2e-3 / one) + 1 : 1000;
     double samples[15];
-    int count = 0;
+    int count = 0, tries = 0;
     double start = now_sec();
-    while (count < 15 && (count < 5 || now_sec() - start < 0.5)) {
-      double s0 = now_sec();
+    while (count < 15 && (count < 5 || now_sec() - start < 0.5) && tries < 45) {
+      ++tries;
+      double s0 = now_sec(), c0 = cpu_sec();
       for (int c = 0; c < calls; ++c) tessel_call(i, args);
-      samples[count++] = (now_sec() - s0) / calls;
+      double wall = now_sec() - s0, cpu = cpu_sec() - c0;
+      if (cpu / wall >= 0.9 || tries > 30) samples[count++] = wall / calls;
     }
+    alarm(0);
     qsort(samples, count, sizeof samples[0], by_value);
     double median = samples[count / 2];
     double spread = (samples[(count * 9) / 10 < count ? (count * 9) / 10 : count - 1] -

@@ -1,0 +1,42 @@
+// The MLIR-to-object commands (see Toolchain.h).
+#include "db/Toolchain.h"
+
+#include "db/Process.h"
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace tessel {
+
+std::vector<std::vector<std::string>> mlirObjectSteps(const std::string &input,
+                                                      const std::string &stem,
+                                                      const std::string &pipelineOptions,
+                                                      const TargetPreset &preset) {
+  std::string bin = selfDir();
+  std::string llvmMlir = stem + ".llvm.mlir", in = stem + ".in.bc", opt = stem + ".bc",
+              object = stem + ".o";
+  std::string triple = "-mtriple=" + preset.llvmTriple;
+  std::string cpu = "-mcpu=" + preset.llvmCpu;
+  std::string attrs = "-mattr=" + preset.llvmFeatures;
+  std::string pipeline = "target=" + preset.name;
+  if (!pipelineOptions.empty())
+    pipeline += " " + pipelineOptions;
+  return {
+      {(fs::path(bin) / "tessel-opt").string(), input, "--tessel-compile=" + pipeline, "-o",
+       llvmMlir},
+      {(fs::path(bin) / "tessel-translate").string(), llvmMlir, "-o", in},
+      {llvmTool("opt"), "-O3", triple, cpu, attrs, in, "-o", opt},
+      {llvmTool("llc"), "-O3", triple, cpu, attrs, "-fp-contract=fast", "-relocation-model=pic",
+       "-filetype=obj", opt, "-o", object},
+  };
+}
+
+Status runSteps(const std::vector<std::vector<std::string>> &steps, const std::string &cwd) {
+  for (const auto &step : steps)
+    if (Status s = runTool(step, cwd); !s)
+      return s;
+  return Status();
+}
+
+} // namespace tessel
