@@ -4,6 +4,7 @@
 #include "db/Process.h"
 
 #include <filesystem>
+#include <fstream>
 
 namespace fs = std::filesystem;
 
@@ -19,7 +20,7 @@ std::vector<std::vector<std::string>> mlirObjectSteps(const std::string &input,
   std::string triple = "-mtriple=" + preset.llvmTriple;
   std::string cpu = "-mcpu=" + preset.llvmCpu;
   std::string attrs = "-mattr=" + preset.llvmFeatures;
-  std::string pipeline = "target=" + preset.name;
+  std::string pipeline = "target=" + preset.name + " runtime-alloc=1";
   if (!pipelineOptions.empty())
     pipeline += " " + pipelineOptions;
   return {
@@ -30,6 +31,23 @@ std::vector<std::vector<std::string>> mlirObjectSteps(const std::string &input,
       {llvmTool("llc"), "-O3", triple, cpu, attrs, "-fp-contract=fast", "-relocation-model=pic",
        "-filetype=obj", opt, "-o", object},
   };
+}
+
+extern const char *const kModelRuntimeSource; // ModelRuntime.c, embedded
+
+Status compileModelRuntime(const TargetPreset &preset, const std::string &dir,
+                           const std::string &object) {
+  auto cc = cCompilerFor(preset.arch);
+  if (!cc)
+    return makeError(cc.message());
+  std::string source = (fs::path(dir) / "tessel_runtime.c").string();
+  {
+    std::ofstream out(source);
+    out << kModelRuntimeSource;
+    if (!out)
+      return makeError(source + ": cannot write");
+  }
+  return runTool({*cc, "-O2", "-fPIC", "-c", source, "-o", object}, dir);
 }
 
 Status runSteps(const std::vector<std::vector<std::string>> &steps, const std::string &cwd) {

@@ -16,11 +16,17 @@ namespace tessel {
 /// the object `stem`.o for `preset`: tessel-opt with the tessel-compile
 /// pipeline for the target and `pipelineOptions` (e.g. "threads=2
 /// report=r.txt"), writing `stem`.llvm.mlir; tessel-translate to bitcode
-/// (weights stay raw bytes); LLVM 19's opt -O3 and llc.
+/// (weights stay raw bytes); LLVM 19's opt -O3 and llc. The object calls
+/// the model runtime's allocator: link compileModelRuntime()'s object too.
 std::vector<std::vector<std::string>> mlirObjectSteps(const std::string &input,
                                                       const std::string &stem,
                                                       const std::string &pipelineOptions,
                                                       const TargetPreset &preset);
+
+/// Compiles the runtime compiled code needs (ModelRuntime.c: the allocator
+/// the pipeline's allocations call) for `preset` into `dir`/`object`.
+Status compileModelRuntime(const TargetPreset &preset, const std::string &dir,
+                           const std::string &object);
 
 /// Runs `steps` in `cwd`, stopping at the first that fails (its error).
 Status runSteps(const std::vector<std::vector<std::string>> &steps, const std::string &cwd);

@@ -59,6 +59,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                      "(link libomp), using the records measured on that many "
                      "threads"),
       llvm::cl::init(1)};
+  Option<bool> runtimeAlloc{
+      *this, "runtime-alloc",
+      llvm::cl::desc("Allocations call the model runtime's allocator "
+                     "(_mlir_memref_to_llvm_alloc/free: link tessel's "
+                     "ModelRuntime.c) instead of malloc and free"),
+      llvm::cl::init(false)};
   Option<bool> baseline{*this, "baseline",
                         llvm::cl::desc("Untiled upstream lowering, no schedules"),
                         llvm::cl::init(false)};
@@ -82,7 +88,7 @@ std::string compilePipeline(const std::string &db, const std::string &target,
                             const std::string &report, const std::string &header,
                             bool baseline, bool barePtr, const std::string &kernels,
                             const std::string &kernelLib, bool scalable,
-                            unsigned threads) {
+                            unsigned threads, bool runtimeAlloc) {
   std::string p = "builtin.module(";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
@@ -125,7 +131,9 @@ std::string compilePipeline(const std::string &db, const std::string &target,
        "convert-vector-to-llvm" + std::string(scalable ? "{enable-arm-sve}" : "") +
        ",convert-math-to-llvm,convert-math-to-libm,"
        "func.func(arith-expand),"
-       "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+       "finalize-memref-to-llvm" +
+       std::string(runtimeAlloc ? "{use-generic-functions}" : "") +
+       ",convert-arith-to-llvm,convert-index-to-llvm,"
        "convert-cf-to-llvm,convert-func-to-llvm";
   if (barePtr)
     p += "{use-bare-ptr-memref-call-conv}";
@@ -142,7 +150,7 @@ void registerCompilePipeline() {
       [](OpPassManager &pm, const CompileOptions &o) {
         std::string text = compilePipeline(o.db, o.target, o.report, o.header, o.baseline,
                                            o.barePtr, o.kernels, o.kernelLib,
-                                           o.scalable, o.threads);
+                                           o.scalable, o.threads, o.runtimeAlloc);
         // The text names the module level itself: parse its contents.
         text = text.substr(std::string("builtin.module(").size());
         text.pop_back();

@@ -19,7 +19,8 @@ std::string compilePipeline(const std::string &db, const std::string &target,
                             bool baseline, bool barePtr,
                             const std::string &kernels = "mlir",
                             const std::string &kernelLib = "",
-                            bool scalable = false, unsigned threads = 1);
+                            bool scalable = false, unsigned threads = 1,
+                            bool runtimeAlloc = false);
 
 /// Registers the `tessel-compile` pipeline.
 void registerCompilePipeline();

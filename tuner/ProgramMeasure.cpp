@@ -194,11 +194,14 @@ Result<std::unique_ptr<ProgramMeasurer>> ProgramMeasurer::create(const TargetPre
   if (!work)
     return makeError(work.message());
   r->work_ = *work;
-  if (r->options_.realizer == Realizer::Halide) {
-    r->runtime_ = (fs::path(r->work_) / "halide_runtime.o").string();
-    if (Status s = compileRuntimeObject(target, r->runtime_); !s)
-      return makeError(s.message());
-  }
+  // The runtime the candidates call: Halide's, or the model runtime's
+  // allocator (db/ModelRuntime.c) for MLIR code.
+  r->runtime_ = (fs::path(r->work_) / "runtime.o").string();
+  Status runtime = r->options_.realizer == Realizer::Halide
+                       ? compileRuntimeObject(target, r->runtime_)
+                       : compileModelRuntime(target, r->work_, r->runtime_);
+  if (!runtime)
+    return makeError(runtime.message());
   if (r->options_.runner.empty())
     return r;
   std::string exe = (fs::path(r->work_) / "tessel-probe").string();
@@ -294,8 +297,7 @@ Status ProgramMeasurer::link(TaskFixture *fixture, const std::vector<Candidate> 
     argv.push_back("-static");
   argv.insert(argv.end(), {"-I" + halideRuntimeIncludeDir(), "-I.", "bench.c", "data.S"});
   argv.insert(argv.end(), objects.begin(), objects.end());
-  if (!runtime_.empty())
-    argv.push_back(runtime_);
+  argv.push_back(runtime_);
   if (config.mlir && options_.threads > 1)
     argv.insert(argv.end(), {"-L/usr/lib/llvm-19/lib", "-lomp",
                              "-Wl,-rpath,/usr/lib/llvm-19/lib"});

@@ -1,5 +1,5 @@
 /* A generic runner for models compiled by `tessel compile`: build with
- *   cc -O2 -include OUTDIR/model.h harness.c OUTDIR/model.o -lm -o run
+ *   cc -O2 -include OUTDIR/model.h harness.c OUTDIR/libmodel.a -lpthread -lm -o run
  * It fills every input of every entry point with the same deterministic
  * values, runs the entry point, and writes all outputs (raw, in argument
  * order) to the file given; with `--bench N` it also times N calls (after

@@ -71,7 +71,7 @@ def check(bin_dir, tmp, i, sig, schedule, runs):
     run([os.path.join(bin_dir, "tessel"), "compile", src, "-o", out])
     exe = os.path.join(out, "run")
     run(["cc", "-O2", "-include", os.path.join(out, "model.h"), os.path.join(HERE, "harness.c"),
-         os.path.join(out, "model.o"), "-lm", "-o", exe])
+         os.path.join(out, "libmodel.a"), "-lpthread", "-lm", "-o", exe])
     prefix = os.path.join(out, "in")
     run([exe, os.path.join(out, "mlir.bin"), "--dump-inputs", prefix])
     inputs = sorted(p for p in os.listdir(out) if p.startswith("in.arg"))

@@ -138,9 +138,13 @@ int runCompile(const CompileOptions &o) {
 #endif
   }
   auto steps = mlirObjectSteps(model.string(), "model", pipeline, *preset);
-  // libmodel.a: the model, and the kernels it calls.
+  if (Status s = compileModelRuntime(*preset, work.string(), "tessel_runtime.o"); !s) {
+    cleanup();
+    return fail(s.message() + " while compiling the model runtime");
+  }
+  // libmodel.a: the model, its runtime, and the kernels it calls.
   std::vector<std::string> archive = {llvmTool("llvm-ar"), "qcsLD", "libmodel.a",
-                                      "model.o"};
+                                      "model.o", "tessel_runtime.o"};
   if (o.kernels != "mlir")
     archive.push_back("kernels/libtessel_kernels.a");
   steps.push_back(archive);
