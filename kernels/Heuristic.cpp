@@ -13,6 +13,29 @@ int64_t roundDownTo(int64_t v, int64_t multiple) {
   return std::max(multiple, v / multiple * multiple);
 }
 
+int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
+  for (int64_t d = std::min(n, limit); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+/// A convolution's filter block for one register tile of `rf` channels
+/// stays in cache: the input channels are blocked (with the accumulator
+/// outside registers) when the whole filter tile exceeds ~96 KiB.
+void blockInputChannels(const TaskSignature &task, int64_t rf, Schedule &s) {
+  if (task.family != OpFamily::Conv2d)
+    return;
+  int64_t perChannel = task.dim("kh") * task.dim("kw") * rf * 4;
+  int64_t c = task.dim("c"), block = 16;
+  while (block * 2 * perChannel <= (int64_t(96) << 10))
+    block *= 2;
+  if (block < c && c % block == 0) {
+    s.tileOuter["c"] = block;
+    s.epilogueAt = "outer";
+  }
+}
+
 } // namespace
 
 Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target) {
@@ -55,12 +78,18 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
       second = loops.pure[i];
       break;
     }
+  bool windowed = task.family != OpFamily::Matmul && task.family != OpFamily::BatchMatmul;
   if (!second.empty()) {
     int64_t es = loops.extent(second);
-    int64_t rs = std::min<int64_t>(es, target.vectorBits >= 512 ? 6 : 4);
+    // Windowed register tiles divide their rows (kernels/Plan.h): the
+    // largest divisor that keeps two vectors of accumulators per column in
+    // registers (7 for rows of 7, 14 or 28, rather than 1 or 2).
+    int64_t rs = windowed ? largestDivisorAtMost(es, target.vectorBits >= 512 ? 8 : 6)
+                          : std::min<int64_t>(es, target.vectorBits >= 512 ? 6 : 4);
     s.tileInner[second] = rs;
     s.tileOuter[second] = std::min(es, roundDownTo(96, rs));
   }
+  blockInputChannels(task, rv, s);
   // Outer loops: storage order reversed, loops of extent 1 last; the first
   // one runs in parallel.
   std::vector<std::string> order(loops.pure.rbegin(), loops.pure.rend());

@@ -18,6 +18,7 @@ public:
               std::optional<double> etaSec, const std::string &status = "");
   /// Ends the bar with a final line.
   void finish(int done, std::optional<double> bestGflops, const std::string &note);
+  const std::string &label() const { return label_; }
 
 private:
   std::string render(int done, std::optional<double> best,

@@ -33,6 +33,15 @@ void keepBest(std::optional<double> &slot, double v) {
     slot = v;
 }
 
+std::string formatTime(double sec) {
+  char buf[32];
+  if (sec >= 1e-3)
+    std::snprintf(buf, sizeof buf, "%.3f ms", sec * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f us", sec * 1e6);
+  return buf;
+}
+
 std::string shortLabel(const TaskSignature &t) {
   std::string s = t.canonical();
   return s.size() > 44 ? s.substr(0, 41) + "..." : s;
@@ -49,8 +58,9 @@ bool tuneInterrupted() { return interrupted; }
 class TaskTuner {
 public:
   TaskTuner(TuneSession &s, TaskSummary &summary, double deadline, std::string label,
-            Realizer realizer, TaskFixture &fixture)
+            Realizer realizer, TaskFixture &fixture, bool defaultOnly)
       : s_(s), summary_(summary), task_(summary.task), deadline_(deadline),
+        defaultOnly_(defaultOnly),
         realizer_(realizer), fixture_(fixture), space_(task_, s.target_, realizer),
         search_(space_,
                 s.options_.seed ^ std::stoull(task_.hash().substr(0, 16), nullptr, 16),
@@ -68,6 +78,8 @@ public:
     // stale best of an older one unseen.
     const Schedule heuristic = defaultSchedule(task_, s_.target_, realizer_);
     bool heuristicStored = stored_.count(heuristic.hash()) > 0;
+    if (defaultOnly_)
+      return heuristicStored || outOfTime() ? Status() : measureDefault(heuristic);
     if (outOfBudget() && (heuristicStored || outOfTime())) {
       bar_.finish(done_, gflops(summary_.best),
                   planned_ > 0 && done_ >= planned_ ? "(already tuned: all trials stored)"
@@ -200,12 +212,13 @@ private:
 
   /// A batch measured by the realizer's path: the Halide JIT here one by one,
   /// or a benchmark program (the MLIR realizer, or a runner).
-  Status measureBatch(const Batch &batch) {
+  Status measureBatch(const Batch &batch, bool quiet = false) {
     if (!program_) {
       for (const auto &[sched, source] : batch) {
-        if (sched.kind == "loopnest" && outOfBudget())
+        if (sched.kind == "loopnest" && outOfBudget() && !quiet)
           break;
-        bar_.update(done_, gflops(summary_.best), eta(), "measuring " + source);
+        if (!quiet)
+          bar_.update(done_, gflops(summary_.best), eta(), "measuring " + source);
         MeasureOptions mo = s_.options_.measure;
         // Halide's autoschedulers search before compiling: give them longer.
         if (sched.kind == "autoscheduler")
@@ -219,9 +232,10 @@ private:
       }
       return Status();
     }
-    bar_.update(done_, gflops(summary_.best), eta(),
-                "compiling and running " + std::to_string(batch.size()) +
-                    (s_.options_.runner.empty() ? "" : " on the target"));
+    if (!quiet)
+      bar_.update(done_, gflops(summary_.best), eta(),
+                  "compiling and running " + std::to_string(batch.size()) +
+                      (s_.options_.runner.empty() ? "" : " on the target"));
     std::vector<Schedule> schedules;
     for (const auto &b : batch)
       schedules.push_back(b.first);
@@ -232,6 +246,14 @@ private:
       if (Status st = record(batch[i].first, batch[i].second, results[i], realizer_); !st)
         return st;
     return Status();
+  }
+
+  /// Only the realizer's default, quietly (the session's first pass).
+  Status measureDefault(const Schedule &heuristic) {
+    s_.log_ << "  " << bar_.label() << "  default: " << std::flush;
+    Status st = measureBatch({{heuristic, "heuristic"}}, /*quiet=*/true);
+    s_.log_ << (summary_.heuristic ? formatTime(*summary_.heuristic) : firstError_) << "\n";
+    return st;
   }
 
   /// The realizer's default (in a benchmark program, with the first
@@ -306,6 +328,7 @@ private:
   TaskSummary &summary_;
   const TaskSignature &task_;
   double deadline_;
+  bool defaultOnly_;
   Realizer realizer_;
   TaskFixture &fixture_;
   SearchSpace space_;
@@ -404,7 +427,7 @@ Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old);
 
-  // The time budget is split by each task's share of the model's work.
+  std::vector<double> weights = taskWeights(tasks);
   std::vector<TaskSummary> summaries;
   double start = now();
   Status failure;
@@ -415,21 +438,17 @@ Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
     summary.count = entry.count;
     double deadline = 0;
     if (options_.timeBudgetSec > 0) {
-      double used = now() - start;
-      double left = options_.timeBudgetSec - used;
-      double remainingWork = 0;
+      double left = options_.timeBudgetSec - (now() - start);
+      double remaining = 0;
       for (size_t j = i; j < tasks.tasks.size(); ++j)
-        remainingWork += tasks.tasks[j].signature.flops() *
-                         static_cast<double>(tasks.tasks[j].count);
-      double share = remainingWork > 0
-                         ? entry.signature.flops() * entry.count / remainingWork
-                         : 1.0;
+        remaining += weights[j];
+      double share = remaining > 0 ? weights[i] / remaining : 1.0;
       // Every task gets at least an equal tenth, so small kernels are tuned too.
       share = std::max(share, 0.1 / static_cast<double>(tasks.tasks.size() - i));
       deadline = now() + std::max(0.0, left * std::min(1.0, share));
     }
     failure = tuneTask(summary, deadline, static_cast<int>(i),
-                       static_cast<int>(tasks.tasks.size()));
+                       static_cast<int>(tasks.tasks.size()), false);
     summaries.push_back(summary);
     if (!failure)
       break;
@@ -440,21 +459,64 @@ Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {
   return summaries;
 }
 
+std::vector<double> TuneSession::taskWeights(const TasksFile &tasks) {
+  // Without a time budget, the work: FLOPs times occurrences.
+  std::vector<double> w;
+  for (const TaskEntry &e : tasks.tasks)
+    w.push_back(e.signature.flops() * static_cast<double>(e.count));
+  if (options_.timeBudgetSec <= 0)
+    return w;
+  // With one, every task's default is measured first (Ansor's task
+  // scheduler does the same): the rest of the budget then goes to each task
+  // by its share of the model's time, count times its default's time.
+  log_ << "measuring every task's default first; the budget then goes by each "
+          "task's share of the model's time\n";
+  double start = now();
+  for (size_t i = 0; i < tasks.tasks.size() && !interrupted; ++i) {
+    TaskSummary probe;
+    probe.task = tasks.tasks[i].signature;
+    probe.count = tasks.tasks[i].count;
+    if (!tuneTask(probe, start + options_.timeBudgetSec, static_cast<int>(i),
+                  static_cast<int>(tasks.tasks.size()), true))
+      break;
+    std::optional<double> t = probe.heuristic ? probe.heuristic : probe.best;
+    // A default that did not run: the time its work takes at half the peak.
+    double sec = t ? *t : w[i] / std::max(1.0, probe.count * peak_ * 0.5e9);
+    w[i] = sec * static_cast<double>(probe.count);
+  }
+  // What is left is the main loop's budget.
+  options_.timeBudgetSec = std::max(0.0, options_.timeBudgetSec - (now() - start));
+  if (options_.timeBudgetSec <= 0)
+    options_.timeBudgetSec = 1e-3; // no time left: every task says so
+  return w;
+}
+
 Status TuneSession::tuneTask(TaskSummary &summary, double deadline, int taskIndex,
-                             int taskCount) {
+                             int taskCount, bool defaultOnly) {
   const TaskSignature &task = summary.task;
   std::string label = "[" + std::to_string(taskIndex + 1) + "/" +
                       std::to_string(taskCount) + "] " + shortLabel(task);
   auto realizer = realizerFor(task);
-  auto fixture = realizer ? TaskFixture::create(task)
+  auto fixture = realizer ? fixtureOf(task)
                           : Result<std::shared_ptr<TaskFixture>>(Error{realizer.message()});
   if (!fixture) {
     summary.note = fixture.message();
-    log_ << "  " << label << "  skipped: " << fixture.message() << "\n";
+    if (!defaultOnly)
+      log_ << "  " << label << "  skipped: " << fixture.message() << "\n";
     return Status();
   }
   summary.realizer = *realizer;
-  return TaskTuner(*this, summary, deadline, label, *realizer, **fixture).run();
+  return TaskTuner(*this, summary, deadline, label, *realizer, **fixture, defaultOnly).run();
+}
+
+Result<std::shared_ptr<TaskFixture>> TuneSession::fixtureOf(const TaskSignature &task) {
+  std::string hash = task.hash();
+  if (auto it = fixtures_.find(hash); it != fixtures_.end())
+    return it->second;
+  auto f = TaskFixture::create(task);
+  if (f)
+    fixtures_[hash] = *f;
+  return f;
 }
 
 } // namespace tessel

@@ -91,8 +91,16 @@ public:
 
 private:
   friend class TaskTuner;
-  Status tuneTask(TaskSummary &summary, double deadline, int taskIndex,
-                  int taskCount);
+  /// Tunes one task until `deadline` (0: none); with `defaultOnly`, only
+  /// measures the realizer's default if it has no record.
+  Status tuneTask(TaskSummary &summary, double deadline, int taskIndex, int taskCount,
+                  bool defaultOnly);
+  /// How the time budget is split: with one, every task's default is
+  /// measured first and a task weighs count x its default's time; else its
+  /// FLOPs x count.
+  std::vector<double> taskWeights(const TasksFile &tasks);
+  /// The task's inputs and reference output, computed once per session.
+  Result<std::shared_ptr<TaskFixture>> fixtureOf(const TaskSignature &task);
   /// The realizer a task is tuned for (options_.realizer).
   Result<Realizer> realizerFor(const TaskSignature &task) const;
   /// The benchmark programs the tasks need (one per realizer that is not
@@ -108,6 +116,7 @@ private:
   std::ostream &log_;
   MachineFingerprint machine_;
   std::map<Realizer, std::unique_ptr<ProgramMeasurer>> programs_;
+  std::map<std::string, std::shared_ptr<TaskFixture>> fixtures_;
   std::string session_;
   double peak_ = 0; ///< GFLOP/s with options_.threads cores
 };
