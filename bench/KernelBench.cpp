@@ -1,16 +1,20 @@
-// Side-by-side kernel benchmark: for each task, the tuned schedule (the best
-// in the database), the built-in heuristic and Halide's Adams2019 and
-// Mullapudi2016 autoschedulers, measured in one run, interleaved round by
-// round so that a noisy machine hurts every column alike. Prints GFLOP/s,
-// % of the measured FMA peak and ratios; CSV with --csv.
+// Side-by-side kernel benchmark: for each task, tessel's code (the MLIR loops
+// tessel compile emits) with the tuned schedule (the best MLIR record in the
+// database) and with its built-in default, both measured through the
+// tuner's benchmark program (the tessel-compile pipeline); and Halide's
+// Adams2019 and Mullapudi2016 autoschedulers (its JIT): in one run,
+// interleaved round by round so that a noisy machine hurts every column
+// alike. Prints GFLOP/s, % of the measured FMA peak and ratios; CSV with
+// --csv.
 //
 //   tessel-bench-kernels --db bench.db [--target host] [--threads 1]
 //                        [--rounds 3] [--csv out.csv] SIGNATURE...
 #include "db/Database.h"
 #include "db/Queries.h"
-#include "kernels/Heuristic.h"
+#include "kernels/Plan.h"
 #include "tuner/Measure.h"
 #include "tuner/Peak.h"
+#include "tuner/ProgramMeasure.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -59,6 +63,14 @@ int main(int argc, char **argv) {
     std::cerr << "tessel-bench-kernels: " << db.message() << "\n";
     return 1;
   }
+  ProgramOptions po;
+  po.realizer = Realizer::Mlir;
+  po.threads = threads;
+  auto program = ProgramMeasurer::create(*target, po);
+  if (!program) {
+    std::cerr << "tessel-bench-kernels: " << program.message() << "\n";
+    return 1;
+  }
   double peak = measureFmaPeakGflops() * threads;
   std::printf("measured fp32 FMA peak: %.1f GFLOP/s (%d thread%s)\n\n", peak,
               threads, threads > 1 ? "s" : "");
@@ -88,14 +100,14 @@ int main(int argc, char **argv) {
     }
     std::vector<Column> cols(4);
     cols[0].name = "tuned";
-    auto best = queryBest(**db, target->name, task->hash(), threads);
+    auto best = queryBest(**db, target->name, task->hash(), threads, Realizer::Mlir);
     if (best && !best->empty()) {
       auto s = Schedule::fromJson(best->front().scheduleJson);
       if (s)
         cols[0].schedule = *s;
     }
     cols[1].name = "heuristic";
-    cols[1].schedule = heuristicSchedule(*task, *target);
+    cols[1].schedule = defaultSchedule(*task, *target, Realizer::Mlir, threads);
     for (int i = 2; i < 4; ++i) {
       Schedule s;
       s.kind = "autoscheduler";
@@ -105,9 +117,25 @@ int main(int argc, char **argv) {
       cols[i].schedule = s;
     }
     std::vector<std::string> problems;
-    for (int r = 0; r < rounds; ++r)
+    for (int r = 0; r < rounds; ++r) {
+      // tessel's two columns: one benchmark program.
+      std::vector<Schedule> mlir;
+      for (int i = 0; i < 2; ++i)
+        if (cols[i].schedule)
+          mlir.push_back(*cols[i].schedule);
+      auto results = (*program)->measure(**fixture, mlir);
+      for (int i = 0, k = 0; i < 2; ++i) {
+        if (!cols[i].schedule)
+          continue;
+        const MeasureResult &m = results[k++];
+        if (m.status == MeasureStatus::Ok)
+          cols[i].medians.push_back(*m.medianSec);
+        else if (r == 0)
+          problems.push_back(cols[i].name + ": " + statusName(m.status) + ", " +
+                             m.error.substr(0, 120));
+      }
       for (auto &c : cols) {
-        if (!c.schedule)
+        if (!c.schedule || c.schedule->kind != "autoscheduler")
           continue;
         // An autoscheduler that failed once (timeout, out of memory) fails
         // again: do not spend the rounds on it.
@@ -123,6 +151,7 @@ int main(int argc, char **argv) {
           problems.push_back(c.name + ": " + statusName(m.status) + ", " +
                              m.error.substr(0, 120));
       }
+    }
     auto gf = [&](const Column &c) {
       return c.medians.empty() ? 0.0 : task->flops() / median(c.medians) * 1e-9;
     };
@@ -150,8 +179,9 @@ int main(int argc, char **argv) {
           << ',' << m << ',' << peak << ',' << threads << "\n";
   }
   std::printf("\nGFLOP/s at the median of %d interleaved rounds per column "
-              "(each round itself a median of repeats); tuned = the best "
-              "schedule in %s for %s.\n",
+              "(each round itself a median of repeats); tuned = the best MLIR "
+              "record in %s for %s, heuristic = the MLIR realizer's default, "
+              "both compiled by the tessel-compile pipeline.\n",
               rounds, dbPath.c_str(), target->name.c_str());
   return 0;
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """PyTorch 1.13 (Debian's python3-torch) on the same networks as the
 torchvision exports in ../shared/models: ResNet-18, MobileNetV2 and
-SqueezeNet 1.1 built here in torch.nn (torchvision is not in Debian), batch 1,
-input 1x3x32x32, eval mode, eager and TorchScript (frozen), in interleaved
-rounds. Prints CSV, a row per case and round (bench/models.sh takes the
-median of the rounds): model,threads,mode,median_ms,min_ms.
+SqueezeNet 1.1 built here in torch.nn at the exports' 1x3x32x32, and VGG-11
+from torchvision.models (Debian's python3-torchvision) at 1x3x224x224;
+batch 1, eval mode, eager and TorchScript (frozen), in interleaved rounds.
+Prints CSV, a row per case and round (bench/models.sh takes the median of
+the rounds): model,threads,mode,median_ms,min_ms.
 
 usage: /usr/bin/python3 torch_models.py [--threads 1 2] [--runs 50] [--rounds 3] [MODEL...]
 """
@@ -94,7 +95,15 @@ def squeezenet1_1():
         nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
 
-MODELS = {"resnet18": resnet18, "mobilenet_v2": mobilenet_v2, "squeezenet1_1": squeezenet1_1}
+def vgg11():
+    import torchvision
+    return torchvision.models.vgg11()
+
+
+MODELS = {"resnet18": resnet18, "mobilenet_v2": mobilenet_v2, "squeezenet1_1": squeezenet1_1,
+          "vgg11": vgg11}
+# The input size of each export.
+INPUT = {"vgg11": 224}
 
 
 def median_ms(f, x, runs):
@@ -115,18 +124,19 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     ap.add_argument("models", nargs="*", default=list(MODELS))
     args = ap.parse_args()
-    x = torch.rand(1, 3, 32, 32)
     print("model,threads,mode,median_ms,min_ms")
     cases = []
     with torch.no_grad():
         for name in args.models:
             model = MODELS[name]().eval()
             scripted = torch.jit.freeze(torch.jit.script(model))
+            size = INPUT.get(name, 32)
+            x = torch.rand(1, 3, size, size)
             for threads in args.threads:
                 for mode, f in [("eager", model), ("torchscript", scripted)]:
-                    cases.append((name, threads, mode, f))
+                    cases.append((name, threads, mode, f, x))
         for _ in range(args.rounds):
-            for name, threads, mode, f in cases:
+            for name, threads, mode, f, x in cases:
                 torch.set_num_threads(threads)
                 med, lo = median_ms(f, x, args.runs)
                 print(f"{name},{threads},{mode},{med:.4f},{lo:.4f}", flush=True)

@@ -33,7 +33,7 @@ double taskDistance(const TaskSignature &a, const TaskSignature &b) {
 
 RecordChooser::RecordChooser(const std::vector<MeasurementRow> &best, TargetPreset target,
                              int64_t threads)
-    : target_(std::move(target)) {
+    : target_(std::move(target)), threads_(threads) {
   for (const MeasurementRow &row : best) {
     auto sig = TaskSignature::parse(row.signature);
     if (sig && row.threads == threads)
@@ -118,7 +118,7 @@ ScheduleChoice RecordChooser::choose(const TaskSignature &task, RealizerSet emit
       n->note = note + "; " + n->note;
     return *n;
   }
-  Schedule s = defaultSchedule(task, target_, Realizer::Mlir);
+  Schedule s = defaultSchedule(task, target_, Realizer::Mlir, int(threads_));
   return ScheduleChoice{"default", Realizer::Mlir, s, s.hash().substr(0, 12), std::nullopt,
                         note};
 }

@@ -65,6 +65,7 @@ private:
   std::optional<ScheduleChoice> nearest(const TaskSignature &task) const;
 
   TargetPreset target_;
+  int64_t threads_;
   std::vector<std::pair<TaskSignature, MeasurementRow>> rows_;
 };
 

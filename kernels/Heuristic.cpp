@@ -38,7 +38,8 @@ void blockInputChannels(const TaskSignature &task, int64_t rf, Schedule &s) {
 
 } // namespace
 
-Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target) {
+Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target,
+                           int threads) {
   LoopNest loops = describeLoops(task);
   Schedule s;
   if (loops.pure.empty())
@@ -58,7 +59,10 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
   // of outputs stays in cache while blocks of a few weight rows are read
   // side by side, which keeps several sequential streams in flight. (Tiles
   // of n with the whole reduction inside walk the weights down columns.)
-  // (Weights stored n-major, layout nt, would be read across rows.)
+  // (Weights stored n-major, layout nt, would be read across rows.) On
+  // several threads, each takes its own blocks of columns: two per thread
+  // (4096 columns on 2 threads: 1.35 to 1.02 ms; on one thread, whole rows
+  // stream best).
   if (task.family == OpFamily::Matmul && v == "n" && loops.extent("m") == 1 &&
       (task.layout.empty() || task.layout == "nn") && vw > 1 && ev >= vw &&
       loops.extent("k") > 8) {
@@ -67,6 +71,11 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
     s.tileOuter["k"] = 8;
     s.order = {"n", "m"};
     s.epilogueAt = "root";
+    int64_t chunk = roundDownTo(ev / (2 * threads), s.tileInner[v]);
+    if (threads > 1 && chunk < ev) {
+      s.tileOuter[v] = chunk;
+      s.parallel = {"n"};
+    }
     return s;
   }
   s.tileInner[v] = rv;

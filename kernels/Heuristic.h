@@ -9,10 +9,12 @@
 
 namespace tessel {
 
-/// A reasonable loop-nest schedule for `task` on `target`: a register tile
-/// of a few vectors by a few rows, cache tiles sized for L2, the outermost
-/// loop parallel. Always accepted by checkSchedule().
-Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target);
+/// A reasonable loop-nest schedule for `task` on `target` running on
+/// `threads` threads: a register tile of a few vectors by a few rows, cache
+/// tiles sized for L2, the outermost loop parallel. Always accepted by
+/// checkSchedule().
+Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target,
+                           int threads = 1);
 
 } // namespace tessel
 

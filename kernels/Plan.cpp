@@ -298,8 +298,9 @@ Schedule adaptSchedule(const TaskSignature &task, Schedule s, Realizer r,
   return s;
 }
 
-Schedule defaultSchedule(const TaskSignature &task, const TargetPreset &target, Realizer r) {
-  Schedule s = adaptSchedule(task, heuristicSchedule(task, target), r, target);
+Schedule defaultSchedule(const TaskSignature &task, const TargetPreset &target, Realizer r,
+                         int threads) {
+  Schedule s = adaptSchedule(task, heuristicSchedule(task, target, threads), r, target);
   auto plan = resolvePlan(task, s, r, target);
   return plan ? plan->schedule() : s;
 }

@@ -114,9 +114,11 @@ Result<LoopPlan> resolvePlan(const TaskSignature &task, const Schedule &s, Reali
 Schedule adaptSchedule(const TaskSignature &task, Schedule s, Realizer r,
                        const TargetPreset &target);
 
-/// The built-in default of realizer `r`: the heuristic schedule, adapted and
-/// resolved (what an untuned compile runs, and the search's first seed).
-Schedule defaultSchedule(const TaskSignature &task, const TargetPreset &target, Realizer r);
+/// The built-in default of realizer `r` on `threads` threads: the heuristic
+/// schedule, adapted and resolved (what an untuned compile runs, and the
+/// search's first seed).
+Schedule defaultSchedule(const TaskSignature &task, const TargetPreset &target, Realizer r,
+                         int threads = 1);
 
 } // namespace tessel
 

@@ -76,7 +76,8 @@ public:
     // The default is measured whenever it has no record yet, even once the
     // trials are all stored: a newer tessel's default must not lose to the
     // stale best of an older one unseen.
-    const Schedule heuristic = defaultSchedule(task_, s_.target_, realizer_);
+    const Schedule heuristic =
+        defaultSchedule(task_, s_.target_, realizer_, s_.options_.threads);
     bool heuristicStored = stored_.count(heuristic.hash()) > 0;
     if (defaultOnly_)
       return heuristicStored || outOfTime() ? Status() : measureDefault(heuristic);

@@ -23,6 +23,7 @@ namespace {
 
 struct TaskOptions {
   std::string task, schedule, target = "host", realizer = "mlir";
+  int threads = 1;
 };
 
 struct Parsed {
@@ -44,7 +45,7 @@ Result<Parsed> parse(const TaskOptions &o) {
   auto realizer = parseRealizer(o.realizer);
   if (!realizer)
     return makeError("--realizer: " + realizer.message());
-  Schedule s = defaultSchedule(*task, *target, *realizer);
+  Schedule s = defaultSchedule(*task, *target, *realizer, o.threads);
   if (!o.schedule.empty()) {
     auto given = Schedule::fromJson(o.schedule);
     if (!given)
@@ -105,6 +106,9 @@ void addTaskCommand(CLI::App &app, int &exitCode) {
     c->add_option("--schedule", o->schedule,
                   "Schedule JSON (default: the realizer's built-in default)");
     c->add_option("--target", o->target, "Target preset or 'host'")->capture_default_str();
+    c->add_option("--threads", o->threads, "Threads the default is for")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
   };
   CLI::App *plan = task->add_subcommand(
       "plan", "The loop plan a realizer runs for a schedule, or why it refuses it");
