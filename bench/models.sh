@@ -28,7 +28,11 @@ while (($#)); do
   esac
 done
 ((${#names[@]})) || names=(resnet18 mobilenet_v2 squeezenet1_1 vgg11)
-"$root/tools/deps.sh" python3-torch python3-torchvision python3-numpy libomp-19-dev
+# PyTorch's BLAS: OpenBLAS built for OpenMP (Debian's default BLAS is the
+# reference one, ten times slower; the pthread OpenBLAS fights torch's
+# OpenMP threads).
+"$root/tools/deps.sh" python3-torch python3-torchvision python3-numpy libomp-19-dev \
+  libopenblas0-openmp
 bin="$root/build/bin"
 models="$root/../shared/models/linalg/torchvision"
 libomp=(-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib)
@@ -77,7 +81,8 @@ for ((r = 0; r < rounds; ++r)); do
   done
 done
 echo "== PyTorch 1.13 (eager, TorchScript), 1 and 2 threads, $rounds interleaved rounds"
-OMP_WAIT_POLICY=passive /usr/bin/python3 "$root/bench/torch_models.py" --runs "$runs" --rounds "$rounds" \
+LD_LIBRARY_PATH=/usr/lib/$(gcc -print-multiarch)/openblas-openmp OMP_WAIT_POLICY=passive \
+  /usr/bin/python3 "$root/bench/torch_models.py" --runs "$runs" --rounds "$rounds" \
   "${names[@]}" | tail -n +2 >> "$out/rounds.csv"
 # A figure: the median of its round medians, and the lowest call.
 /usr/bin/python3 - "$out/rounds.csv" >> "$csv" <<'PY'

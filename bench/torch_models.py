@@ -3,7 +3,9 @@
 torchvision exports in ../shared/models: ResNet-18, MobileNetV2 and
 SqueezeNet 1.1 built here in torch.nn at the exports' 1x3x32x32, and VGG-11
 from torchvision.models (Debian's python3-torchvision) at 1x3x224x224;
-batch 1, eval mode, eager and TorchScript (frozen), in interleaved rounds.
+batch 1, eval mode, eager and TorchScript (torch.jit.optimize_for_inference:
+frozen, convolutions and batch norms folded, MKL-DNN layouts), in interleaved
+rounds.
 Prints CSV, a row per case and round (bench/models.sh takes the median of
 the rounds): model,threads,mode,median_ms,min_ms.
 
@@ -129,7 +131,7 @@ def main():
     with torch.no_grad():
         for name in args.models:
             model = MODELS[name]().eval()
-            scripted = torch.jit.freeze(torch.jit.script(model))
+            scripted = torch.jit.optimize_for_inference(torch.jit.script(model))
             size = INPUT.get(name, 32)
             x = torch.rand(1, 3, size, size)
             for threads in args.threads:

@@ -15,6 +15,20 @@ rm -rf "$work" && mkdir -p "$work"
 "$bin/tessel" compile "$models/linalg/torchvision/resnet18.mlir" --db "$work/s.db" \
   --target host -o "$work/r18" | tee "$work/compile.log"
 test -s "$work/r18/model.o" && test -s "$work/r18/model.h"
+# The tasks are the ops tessel compile tiles: NHWC, and each task's count is
+# the number of report lines with its signature.
+! grep -q nchw "$work/tasks.json"
+/usr/bin/python3 - "$work/tasks.json" "$work/r18/report.txt" <<'PY'
+import collections, json, re, sys
+tasks = {t["signature"]: t["count"] for t in json.load(open(sys.argv[1]))["tasks"]}
+lines = collections.Counter()
+for line in open(sys.argv[2]):
+    m = re.match(r'loc\(.*\): (?:tuned|nearest|default|given) [0-9a-f]+ (.*?) \[', line)
+    if m:
+        lines[m.group(1)] += 1
+assert lines == collections.Counter(tasks), (lines, tasks)
+print(f"tasks match the ops tessel compile tiles: {sum(tasks.values())} ops, {len(tasks)} tasks")
+PY
 # Every op of the model got a tuned schedule measured on MLIR's loops.
 grep -q "summary: tuned=[1-9][0-9]* nearest=0 default=0" "$work/r18/report.txt"
 test "$(grep -c ': tuned .* \[mlir\] measured ' "$work/r18/report.txt")" -ge 20
