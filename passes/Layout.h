@@ -28,6 +28,13 @@ std::optional<mlir::Attribute> permutedConstant(mlir::Attribute a,
                                                 mlir::RankedTensorType type,
                                                 llvm::ArrayRef<int64_t> perm);
 
+/// The slice [offsets, offsets + sizes) of the constant `a` of type `type`,
+/// computed here (as permutedConstant() handles constants); nothing for other
+/// attributes or sub-byte elements.
+std::optional<mlir::Attribute> slicedConstant(mlir::Attribute a, mlir::RankedTensorType type,
+                                              llvm::ArrayRef<int64_t> offsets,
+                                              llvm::ArrayRef<int64_t> sizes);
+
 /// `v` with its dimensions permuted (numpy's transpose(perm)): a new constant
 /// when `v` is a constant permutedConstant() handles, else a linalg.generic
 /// created at the builder's insertion point.

@@ -188,4 +188,21 @@ def LowerCopies : Pass<"tessel-lower-copies", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def TrimFilterTaps : Pass<"tessel-trim-filter-taps", "mlir::func::FuncOp"> {
+  let summary = "Cut the filter taps of convolutions that only ever read padding";
+  let description = [{
+    For an NHWC convolution or depthwise convolution with constant weights
+    whose input is zero-padded: a filter row (or column) through which no
+    output position reads an input row (only padding) adds nothing. The
+    valid taps are kept (the weights sliced at compile time) and the padding
+    shrinks by the cut, so that the outputs are the same from fewer
+    weights: a 3x3 convolution on a 1x1 input padded by 1 becomes a 1x1 one,
+    reading a ninth of its weights (the deepest layers of a small-input CNN).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // TESSEL_PASSES_TD

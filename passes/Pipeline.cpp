@@ -1,6 +1,7 @@
 // tessel-compile: the named pipeline from TOSA or linalg on tensors to the
 // LLVM dialect. Stages: TOSA to linalg, elementwise fusion, layout
-// normalization (NCHW to NHWC: tessel-normalize-layout), schedules
+// normalization (NCHW to NHWC: tessel-normalize-layout), filter taps that
+// only read padding cut (tessel-trim-filter-taps), schedules
 // (tessel-apply-schedules, tessel-tile-from-schedule), bufferization with
 // results as out-parameters, vector lowering (tessel-lower-vectors), and the
 // upstream conversions to LLVM. Entry points take bare pointers (every shape
@@ -80,7 +81,7 @@ std::string frontEndPipeline(bool normalize) {
       "func.func(convert-elementwise-to-linalg),canonicalize,"
       "func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
   if (normalize)
-    p += ",func.func(tessel-normalize-layout),canonicalize,cse";
+    p += ",func.func(tessel-normalize-layout,tessel-trim-filter-taps),canonicalize,cse";
   return p;
 }
 

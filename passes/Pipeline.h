@@ -8,7 +8,8 @@ namespace tessel {
 
 /// The front end of tessel-compile, as the contents of a builtin.module
 /// pipeline: TOSA to linalg, elementwise fusion, then (with `normalize`) the
-/// layout normalization to NHWC. tessel-extract-tasks runs it too, so that
+/// layout normalization to NHWC and the trimming of filter taps that only
+/// read padding. tessel-extract-tasks runs it too, so that
 /// the tasks are the ops tessel-compile will tile. The baseline lowering
 /// runs it without normalization: the reference stays upstream's own.
 std::string frontEndPipeline(bool normalize = true);
