@@ -54,6 +54,18 @@ Attribute constantLike(Attribute like, RankedTensorType type, ArrayRef<char> byt
 
 } // namespace
 
+std::optional<Attribute> reshapedConstant(Attribute a, RankedTensorType from,
+                                          RankedTensorType type) {
+  if (from.getNumElements() != type.getNumElements())
+    return std::nullopt;
+  if (auto d = dyn_cast<DenseElementsAttr>(a); d && d.isSplat())
+    return DenseElementsAttr::get(type, d.getSplatValue<Attribute>());
+  auto in = constantBytes(a, from);
+  if (!in)
+    return std::nullopt;
+  return constantLike(a, type, *in);
+}
+
 std::optional<Attribute> slicedConstant(Attribute a, RankedTensorType type,
                                         ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
   RankedTensorType outType = RankedTensorType::get(sizes, type.getElementType());

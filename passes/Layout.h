@@ -35,6 +35,11 @@ std::optional<mlir::Attribute> slicedConstant(mlir::Attribute a, mlir::RankedTen
                                               llvm::ArrayRef<int64_t> offsets,
                                               llvm::ArrayRef<int64_t> sizes);
 
+/// The constant `a` reinterpreted as `type` (the same elements in the same
+/// order: a reshape); nothing for attributes permutedConstant() does not read.
+std::optional<mlir::Attribute> reshapedConstant(mlir::Attribute a, mlir::RankedTensorType from,
+                                                mlir::RankedTensorType type);
+
 /// `v` with its dimensions permuted (numpy's transpose(perm)): a new constant
 /// when `v` is a constant permutedConstant() handles, else a linalg.generic
 /// created at the builder's insertion point.

@@ -77,7 +77,8 @@ public:
 
 private:
   void rebuild(Operation *op) {
-    if (auto l = dyn_cast<linalg::LinalgOp>(op); l && (foldConstantTranspose(l) || rebuildNamed(l)))
+    if (auto l = dyn_cast<linalg::LinalgOp>(op);
+        l && (foldConstantTranspose(l) || rebuildNamed(l) || rebuildClassifier(l)))
       return;
     if (auto p = dyn_cast<tensor::PadOp>(op))
       rebuildPad(p);
@@ -324,21 +325,62 @@ private:
     rebuilt(s, in.getResult());
   }
 
+  /// True if `c` flattens an NCHW activation that has an NHWC form to
+  /// N x CHW.
+  bool flattensChw(tensor::CollapseShapeOp c) const {
+    auto groups = c.getReassociationIndices();
+    return hasNhwc(c.getSrc()) && groups.size() == 2 && groups[0].size() == 1 &&
+           groups[1].size() == 3 && groups[1][0] == 1;
+  }
+
   /// N x C x 1 x 1 (or N x 1 x H x W) flattened to N x CHW: the NHWC form
   /// holds the same elements in the same order.
   void rebuildCollapse(tensor::CollapseShapeOp c) {
-    if (!hasNhwc(c.getSrc()))
+    if (!flattensChw(c))
       return;
     auto shape = cast<RankedTensorType>(c.getSrc().getType()).getShape();
     auto groups = c.getReassociationIndices();
-    bool flatChw = groups.size() == 2 && groups[0].size() == 1 &&
-                   groups[1].size() == 3 && groups[1][0] == 1;
-    if (!flatChw || (shape[1] != 1 && shape[2] * shape[3] != 1))
+    if (shape[1] != 1 && shape[2] * shape[3] != 1)
       return;
     rewriter_.setInsertionPoint(c);
     auto collapsed = rewriter_.create<tensor::CollapseShapeOp>(
         c.getLoc(), c.getResultType(), nhwc_[c.getSrc()], groups);
     rewriter_.replaceOp(c, collapsed.getResult());
+  }
+
+  /// A classifier reading an NCHW activation flattened to N x CHW through a
+  /// constant weight matrix W[CHW][F]: it reads the NHWC form flattened
+  /// (N x HWC) instead, through W's rows permuted at compile time the same
+  /// way, so that no transpose is left before it.
+  bool rebuildClassifier(linalg::LinalgOp op) {
+    auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation());
+    auto c = mm ? mm.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>()
+                : tensor::CollapseShapeOp();
+    Attribute w;
+    if (!c || !flattensChw(c) || !mm.hasPureTensorSemantics() ||
+        !matchPattern(mm.getInputs()[1], m_Constant(&w)))
+      return false;
+    auto shape = cast<RankedTensorType>(c.getSrc().getType()).getShape();
+    auto wType = cast<RankedTensorType>(mm.getInputs()[1].getType());
+    Type elem = wType.getElementType();
+    auto chwf = RankedTensorType::get({shape[1], shape[2], shape[3], wType.getDimSize(1)}, elem);
+    auto viewed = reshapedConstant(w, wType, chwf);
+    auto permuted = viewed ? permutedConstant(*viewed, chwf, {1, 2, 0, 3}) : std::nullopt;
+    auto hwcf = permuted ? reshapedConstant(*permuted, permutedType(chwf, {1, 2, 0, 3}), wType)
+                         : std::nullopt;
+    if (!hwcf)
+      return false;
+    rewriter_.setInsertionPoint(mm);
+    Value flat = rewriter_.create<tensor::CollapseShapeOp>(
+        c.getLoc(), c.getResultType(), nhwc_[c.getSrc()], c.getReassociationIndices());
+    Value weights = rewriter_.create<arith::ConstantOp>(mm.getLoc(), cast<TypedAttr>(*hwcf));
+    rewriter_.modifyOpInPlace(mm, [&] {
+      mm->setOperand(0, flat);
+      mm->setOperand(1, weights);
+    });
+    if (c->use_empty())
+      rewriter_.eraseOp(c);
+    return true;
   }
 
   /// Transposes back for the uses of rebuilt values by ops that were not

@@ -137,3 +137,30 @@ func.func @already_nhwc(%x: tensor<1x4x4x2xf32>, %w: tensor<1x1x2x2xf32>, %o: te
       ins(%x, %w : tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) outs(%o : tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
   return %c : tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// A classifier flattening C x H x W: it flattens the NHWC form instead, its
+// constant weight rows permuted the same way at compile time (row c*4+h*2+w
+// moves to (h*2+w)*2+c), so that no transpose is left before it.
+// CHECK-LABEL: func.func @classifier
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[}}0.000000e+00], [4.000000e+00], [1.000000e+00], [5.000000e+00], [2.000000e+00], [6.000000e+00], [3.000000e+00], [7.000000e+00]]> : tensor<8x1xf32>
+// CHECK-DAG: %[[P:.*]] = linalg.pooling_nhwc_max
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[P]] {{\[\[}}0], [1, 2, 3]] : tensor<1x2x2x2xf32> into tensor<1x8xf32>
+// CHECK: linalg.matmul ins(%[[F]], %[[W]] : tensor<1x8xf32>, tensor<8x1xf32>)
+// CHECK-NOT: linalg.generic
+func.func @classifier(%x: tensor<1x2x4x4xf32>) -> tensor<1x1xf32> {
+  %ninf = arith.constant -3.40282347E+38 : f32
+  %zero = arith.constant 0.0 : f32
+  %pe = tensor.empty() : tensor<1x2x2x2xf32>
+  %pf = linalg.fill ins(%ninf : f32) outs(%pe : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+      ins(%x, %win : tensor<1x2x4x4xf32>, tensor<2x2xf32>) outs(%pf : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %flat = tensor.collapse_shape %p [[0], [1, 2, 3]] : tensor<1x2x2x2xf32> into tensor<1x8xf32>
+  %w = arith.constant dense<[[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]]> : tensor<8x1xf32>
+  %o = tensor.empty() : tensor<1x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%o : tensor<1x1xf32>) -> tensor<1x1xf32>
+  %m = linalg.matmul ins(%flat, %w : tensor<1x8xf32>, tensor<8x1xf32>) outs(%f : tensor<1x1xf32>) -> tensor<1x1xf32>
+  return %m : tensor<1x1xf32>
+}
