@@ -12,8 +12,9 @@ TESSEL_PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools zlib1g-dev libzstd-dev
   # the OpenMP runtime of models compiled with --threads N
   libomp-19-dev
-  # Halide 14 and its autoscheduler plugins
-  libhalide14-0-dev
+  # Halide 14 and its autoscheduler plugins (its CMake package requires PNG
+  # and JPEG, which a bare Debian lacks)
+  libhalide14-0-dev libpng-dev libjpeg-dev
   # tests (numpy: real weight arrays for the models in test/e2e)
   libgtest-dev libgmock-dev python3-numpy
 )
