@@ -50,9 +50,11 @@ std::string bestViewSql() {
   return schema.substr(begin, end - begin + 1);
 }
 
-/// The column version 2 added: every record of version 1 was Halide's.
-constexpr const char *kRealizerColumn =
-    "realizer TEXT NOT NULL DEFAULT 'halide' CHECK (realizer IN ('halide', 'mlir'))";
+/// The columns version 2 added: every record of version 1 was Halide's,
+/// timed warm.
+constexpr const char *kVersion2Columns[] = {
+    "realizer TEXT NOT NULL DEFAULT 'halide' CHECK (realizer IN ('halide', 'mlir'))",
+    "cache TEXT NOT NULL DEFAULT 'warm' CHECK (cache IN ('warm', 'swept'))"};
 
 /// What a read-only connection shows of a version-1 file: version 2's
 /// columns and view, as TEMP views over the file's tables (SQLite resolves
@@ -60,8 +62,8 @@ constexpr const char *kRealizerColumn =
 std::string version1ReadOnlyViews() {
   std::string best = bestViewSql();
   best.replace(0, std::string("CREATE VIEW").size(), "CREATE TEMP VIEW");
-  return "CREATE TEMP VIEW measurements AS SELECT *, 'halide' AS realizer "
-         "FROM main.measurements; " + best;
+  return "CREATE TEMP VIEW measurements AS SELECT *, 'halide' AS realizer, 'warm' AS "
+         "cache FROM main.measurements; " + best;
 }
 
 } // namespace
@@ -70,7 +72,8 @@ const std::vector<Migration> &migrations() {
   // A change to schema.sql bumps kSchemaVersion and appends the step from
   // the previous version here.
   static const std::vector<Migration> steps = {
-      {1, std::string("ALTER TABLE measurements ADD COLUMN ") + kRealizerColumn +
+      {1, std::string("ALTER TABLE measurements ADD COLUMN ") + kVersion2Columns[0] +
+              "; ALTER TABLE measurements ADD COLUMN " + kVersion2Columns[1] +
               "; DROP VIEW best; " + bestViewSql()},
   };
   return steps;
@@ -470,9 +473,9 @@ Result<int> Database::insertMeasurements(const std::vector<Measurement> &batch) 
       conn_,
       "INSERT INTO measurements(uid, task_id, target_id, machine_id, "
       "schedule_id, session_id, source, status, median_s, min_s, spread, "
-      "repeats, max_error, emulated, threads, error, created_at, realizer) "
+      "repeats, max_error, emulated, threads, error, created_at, realizer, cache) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-      "?15, ?16, ?17, ?18) ON CONFLICT(uid) DO NOTHING");
+      "?15, ?16, ?17, ?18, ?19) ON CONFLICT(uid) DO NOTHING");
   int inserted = 0;
   for (const Measurement &m : batch) {
     if (m.status == MeasureStatus::Ok && !m.medianSec)
@@ -502,7 +505,8 @@ Result<int> Database::insertMeasurements(const std::vector<Measurement> &batch) 
         .bind(15, m.threads)
         .bind(16, m.error)
         .bind(17, m.createdAt.empty() ? nowIso8601() : m.createdAt)
-        .bind(18, std::string(realizerName(m.realizer)));
+        .bind(18, std::string(realizerName(m.realizer)))
+        .bind(19, m.sweptCaches ? "swept" : "warm");
     if (Status s = ins.run(); !s)
       return makeError(path_ + ": " + s.message());
     inserted += conn_.changes();

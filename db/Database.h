@@ -71,6 +71,9 @@ struct Measurement {
   std::string createdAt; ///< ISO 8601 UTC; now when empty
   /// The code that was measured: Halide's kernel or MLIR's loops.
   Realizer realizer = Realizer::Halide;
+  /// Timed call by call after sweeping the caches (as between a model's ops)
+  /// rather than in a warm loop.
+  bool sweptCaches = false;
 };
 
 /// One step that upgrades a database from version `from` to `from + 1`.

@@ -107,7 +107,7 @@ Result<json> exportJson(Database &db) {
         c,
         "SELECT m.uid, t.hash, g.name, mc.hash, s.hash, se.uuid, m.source, "
         "m.status, m.median_s, m.min_s, m.spread, m.repeats, m.max_error, "
-        "m.emulated, m.threads, m.error, m.created_at, m.realizer FROM measurements m "
+        "m.emulated, m.threads, m.error, m.created_at, m.realizer, m.cache FROM measurements m "
         "JOIN tasks t ON t.id = m.task_id JOIN targets g ON g.id = m.target_id "
         "JOIN machines mc ON mc.id = m.machine_id JOIN schedules s ON s.id = "
         "m.schedule_id JOIN sessions se ON se.id = m.session_id ORDER BY m.uid",
@@ -129,7 +129,8 @@ Result<json> exportJson(Database &db) {
                                   {"threads", r.columnInt(14)},
                                   {"error", r.columnText(15)},
                                   {"created_at", r.columnText(16)},
-                                  {"realizer", r.columnText(17)}});
+                                  {"realizer", r.columnText(17)},
+                                  {"cache", r.columnText(18)}});
           return Status();
         });
   if (!s)
@@ -259,6 +260,10 @@ Result<ParsedDump> parseDump(const json &doc) {
       if (!realizer)
         return makeError("measurement " + m.uid + ": " + realizer.message());
       m.realizer = *realizer;
+      std::string cache = j.value("cache", "warm");
+      if (cache != "warm" && cache != "swept")
+        return makeError("measurement " + m.uid + ": unknown cache `" + cache + "`");
+      m.sweptCaches = cache == "swept";
       if (m.uid.empty() || m.createdAt.empty())
         return makeError("a measurement lacks its uid or time");
       if (m.status == MeasureStatus::Ok && !m.medianSec)
@@ -324,9 +329,9 @@ Result<ImportCounts> importJson(Database &db, const json &doc) {
   sql::Statement ins(
       c, "INSERT INTO measurements(uid, task_id, target_id, machine_id, "
          "schedule_id, session_id, source, status, median_s, min_s, spread, "
-         "repeats, max_error, emulated, threads, error, created_at, realizer) "
+         "repeats, max_error, emulated, threads, error, created_at, realizer, cache) "
          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-         "?15, ?16, ?17, ?18) ON CONFLICT(uid) DO NOTHING");
+         "?15, ?16, ?17, ?18, ?19) ON CONFLICT(uid) DO NOTHING");
   ImportCounts counts;
   for (const auto &row : parsed->rows) {
     const Measurement &m = row.m;
@@ -356,7 +361,8 @@ Result<ImportCounts> importJson(Database &db, const json &doc) {
         .bind(15, m.threads)
         .bind(16, m.error)
         .bind(17, m.createdAt)
-        .bind(18, std::string(realizerName(m.realizer)));
+        .bind(18, std::string(realizerName(m.realizer)))
+        .bind(19, m.sweptCaches ? "swept" : "warm");
     if (Status s = ins.run(); !s)
       return makeError(s.message());
     if (c.changes() == 0)

@@ -21,7 +21,7 @@ constexpr const char *kRowColumns =
     "m.uid, t.hash, t.signature, t.family, t.flops, g.name, s.hash, s.json, "
     "mc.hash, mc.cpu_model, se.uuid, m.source, m.status, m.median_s, m.min_s, "
     "m.spread, m.max_error, m.repeats, m.emulated, m.threads, m.error, "
-    "m.created_at, m.realizer";
+    "m.created_at, m.realizer, m.cache";
 constexpr const char *kRowJoins =
     " JOIN tasks t ON t.id = m.task_id JOIN targets g ON g.id = m.target_id "
     "JOIN schedules s ON s.id = m.schedule_id "
@@ -54,6 +54,7 @@ MeasurementRow readRow(const sql::Statement &st, int base = 0) {
   r.error = st.columnText(i++);
   r.createdAt = st.columnText(i++);
   r.realizer = st.columnText(i++);
+  r.cache = st.columnText(i++);
   return r;
 }
 
@@ -177,7 +178,8 @@ queryBest(Database &db, const std::string &target,
   std::string from =
       threads ? "(SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY "
                 "m.task_id, m.target_id, m.realizer ORDER BY (m.threads = ?3) "
-                "DESC, m.median_s, m.min_s, m.uid) AS rank FROM measurements m "
+                "DESC, m.cache = 'swept' DESC, m.median_s, m.min_s, m.uid) AS rank "
+                "FROM measurements m "
                 "JOIN schedules s ON s.id = m.schedule_id WHERE m.status = 'ok' "
                 "AND m.emulated = 0 AND m.median_s IS NOT NULL AND "
                 "instr(s.json, '\"kind\":\"autoscheduler\"') = 0) WHERE rank = 1)"

@@ -29,6 +29,7 @@ struct MeasurementRow {
   int64_t threads = 1;
   std::string error, createdAt;
   std::string realizer = "halide"; ///< the code measured: "halide" or "mlir"
+  std::string cache = "warm";      ///< how it was timed: "warm" or "swept"
 
   /// GFLOP/s at the median time; 0 when untimed.
   double gflops() const;

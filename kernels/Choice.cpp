@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace tessel {
 
@@ -46,6 +47,7 @@ std::optional<ScheduleChoice> RecordChooser::tuned(const TaskSignature &task,
                                                    std::string &note) const {
   std::string hash = task.hash();
   std::optional<ScheduleChoice> best;
+  std::string bestCache;
   for (const auto &[sig, row] : rows_) {
     auto realizer = parseRealizer(row.realizer);
     auto schedule = Schedule::fromJson(row.scheduleJson);
@@ -63,15 +65,16 @@ std::optional<ScheduleChoice> RecordChooser::tuned(const TaskSignature &task,
       continue;
     }
     ScheduleChoice c{"tuned", *realizer, *schedule, id, row.medianSec, ""};
-    bool better = !best || (emit == RealizerSet::HalideFirst
-                                ? (c.realizer == Realizer::Halide) >
-                                          (best->realizer == Realizer::Halide) ||
-                                      ((c.realizer == Realizer::Halide) ==
-                                           (best->realizer == Realizer::Halide) &&
-                                       *c.medianSec < *best->medianSec)
-                                : *c.medianSec < *best->medianSec);
-    if (better)
+    // Ranked by: Halide first with HalideFirst; then records timed with
+    // swept caches (the two realizers' times compare only alike); then time.
+    auto key = [&](const ScheduleChoice &x, const std::string &cache) {
+      return std::make_tuple(emit == RealizerSet::HalideFirst && x.realizer != Realizer::Halide,
+                             cache != "swept", *x.medianSec);
+    };
+    if (!best || key(c, row.cache) < key(*best, bestCache)) {
       best = c;
+      bestCache = row.cache;
+    }
   }
   return best;
 }

@@ -6,6 +6,7 @@
 #include "passes/TaskMatch.h"
 
 #include "db/Database.h"
+#include "db/Format.h"
 #include "db/Queries.h"
 #include "db/Schedule.h"
 #include "db/Target.h"
@@ -41,15 +42,6 @@ Result<std::map<std::string, std::string>> readKernelTable(const std::string &pa
     table[line.substr(a + 2, b - a - 2)] = line.substr(b + 4, c - b - 4);
   }
   return table;
-}
-
-std::string seconds(double s) {
-  char buf[32];
-  if (s >= 1e-3)
-    std::snprintf(buf, sizeof buf, "%.3f ms", s * 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.1f us", s * 1e6);
-  return buf;
 }
 
 /// `op`'s location as the report prints it.
@@ -191,7 +183,7 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
       line += kernel.empty() ? " [mlir]" : " [halide " + kernel + "]";
     }
     if (c.medianSec)
-      line += " measured " + seconds(*c.medianSec);
+      line += " measured " + formatSeconds(c.medianSec);
     if (!c.note.empty())
       line += " (" + c.note + ")";
     if (remarks)

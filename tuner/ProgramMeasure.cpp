@@ -33,6 +33,8 @@ struct ProgramConfig {
   int64_t memoryLimitBytes = 0;
   bool mlir = false; ///< candidates take plain pointers (MLIR) or buffers (Halide)
   int inject = 0;    ///< BenchProgram.c's TESSEL_INJECT
+  int64_t sweepBytes = 0;
+  int threads = 1;   ///< Halide's thread pool (MLIR code has its own count)
 };
 
 /// candidates.h: the arrays, the limits, the tolerance and a call per
@@ -48,6 +50,8 @@ std::string candidatesHeader(const std::vector<ArraySpec> &arrays, const Program
     << "#define TESSEL_CANDIDATE_TIMEOUT_S " << c.candidateTimeoutSec << "\n"
     << "#define TESSEL_MEMORY_LIMIT_BYTES " << c.memoryLimitBytes << "LL\n"
     << "#define TESSEL_INJECT " << c.inject << "\n"
+    << "#define TESSEL_FLUSH_BYTES " << c.sweepBytes << "LL\n"
+    << "#define TESSEL_THREADS " << c.threads << "\n"
     << "struct tessel_array { int code, bits, rank; int64_t shape[8]; };\n"
     << "static const struct tessel_array tessel_arrays[" << arrays.size() << "] = {\n";
   for (const ArraySpec &a : arrays) {
@@ -261,6 +265,8 @@ Status ProgramMeasurer::link(TaskFixture *fixture, const std::vector<Candidate> 
   config.candidateTimeoutSec = std::max(1, int(options_.candidateTimeoutSec));
   bool local = options_.runner.empty();
   config.memoryLimitBytes = local ? options_.memoryLimitBytes : 0;
+  config.sweepBytes = options_.sweepBytes;
+  config.threads = options_.threads;
   const char *faults[] = {"crash", "abort", "hang", "wrong", "oom"};
   for (int i = 0; i < 5; ++i)
     if (options_.inject == faults[i])

@@ -48,6 +48,9 @@ struct ProgramOptions {
   int64_t memoryLimitBytes = int64_t(8) << 30;
   /// Fault injection for tests, as MeasureOptions::inject.
   std::string inject;
+  /// Each timed call follows a sweep of this many bytes through the caches
+  /// (twice the L2: as between a model's ops); 0: calls timed in a warm loop.
+  int64_t sweepBytes = 0;
 };
 
 class ProgramMeasurer {
@@ -62,6 +65,9 @@ public:
   /// With a runner: the target's fingerprint as its program reported it.
   const MachineFingerprint &machine() const { return machine_; }
   bool emulated() const { return machine_.emulated; }
+  /// ProgramOptions::sweepBytes, once the target is known.
+  void setSweepBytes(int64_t bytes) { options_.sweepBytes = bytes; }
+  bool sweepsCaches() const { return options_.sweepBytes > 0; }
 
   /// One result per schedule, in order. Never fails as a whole.
   std::vector<MeasureResult> measure(TaskFixture &fixture,

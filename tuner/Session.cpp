@@ -1,6 +1,7 @@
 // The tuning session loop.
 #include "tuner/Session.h"
 
+#include "db/Format.h"
 #include "db/Queries.h"
 #include "kernels/HalideInfo.h"
 #include "kernels/Plan.h"
@@ -31,15 +32,6 @@ double now() {
 void keepBest(std::optional<double> &slot, double v) {
   if (!slot || v < *slot)
     slot = v;
-}
-
-std::string formatTime(double sec) {
-  char buf[32];
-  if (sec >= 1e-3)
-    std::snprintf(buf, sizeof buf, "%.3f ms", sec * 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.1f us", sec * 1e6);
-  return buf;
 }
 
 std::string shortLabel(const TaskSignature &t) {
@@ -193,6 +185,7 @@ private:
     m.error = r.error;
     m.emulated = emulated();
     m.realizer = realizer;
+    m.sweptCaches = program_ && program_->sweepsCaches() && sched.kind == "loopnest";
     if (auto inserted = s_.db_.insertMeasurements({m}); !inserted)
       return makeError(inserted.message());
     bool autoscheduler = sched.kind == "autoscheduler";
@@ -253,7 +246,7 @@ private:
   Status measureDefault(const Schedule &heuristic) {
     s_.log_ << "  " << bar_.label() << "  default: " << std::flush;
     Status st = measureBatch({{heuristic, "heuristic"}}, /*quiet=*/true);
-    s_.log_ << (summary_.heuristic ? formatTime(*summary_.heuristic) : firstError_) << "\n";
+    s_.log_ << (summary_.heuristic ? formatSeconds(summary_.heuristic) : firstError_) << "\n";
     return st;
   }
 
@@ -362,8 +355,6 @@ TuneSession::TuneSession(Database &db, TargetPreset target, TuneOptions options,
 TuneSession::~TuneSession() = default;
 
 ProgramMeasurer *TuneSession::programFor(Realizer r) {
-  if (r == Realizer::Halide && options_.runner.empty())
-    return nullptr;
   auto it = programs_.find(r);
   return it == programs_.end() ? nullptr : it->second.get();
 }
@@ -385,8 +376,6 @@ Status TuneSession::prepareMeasurers(const TasksFile &tasks) {
     if (auto r = realizerFor(e.signature); r)
       needed.insert(*r);
   for (Realizer r : needed) {
-    if (r == Realizer::Halide && options_.runner.empty())
-      continue; // the JIT, in isolated children
     ProgramOptions po;
     po.runner = options_.runner;
     po.realizer = r;
@@ -395,11 +384,18 @@ Status TuneSession::prepareMeasurers(const TasksFile &tasks) {
     po.candidateTimeoutSec = options_.measure.timeoutSec;
     po.memoryLimitBytes = options_.measure.memoryLimitBytes;
     po.inject = options_.measure.inject;
+    // Each call timed after sweeping twice the L2 (from the measuring
+    // machine's fingerprint): as a model runs it. Through a runner, the
+    // target's, once its probe has reported it.
+    po.sweepBytes = options_.runner.empty() ? 2 * std::max<int64_t>(machine_.l2Bytes, 1 << 20) : 0;
     auto program = ProgramMeasurer::create(target_, po);
     if (!program)
       return makeError((options_.runner.empty() ? "" : "--runner: ") + program.message());
     if (!options_.runner.empty()) {
       machine_ = (*program)->machine(); // records describe the target
+      // Emulated timings are not used: no sweeping there.
+      if (!machine_.emulated)
+        (*program)->setSweepBytes(2 * machine_.l2Bytes);
       log_ << "measuring on " << machine_.cpuModel << " (" << machine_.arch << ")"
            << ((*program)->emulated()
                    ? ", emulated: results are verified but never used as timings"

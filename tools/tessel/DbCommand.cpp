@@ -64,7 +64,8 @@ json rowJson(const MeasurementRow &r) {
           {"gflops", r.gflops()},
           {"error", r.error},
           {"created_at", r.createdAt},
-          {"realizer", r.realizer}};
+          {"realizer", r.realizer},
+          {"cache", r.cache}};
 }
 
 std::string shortHash(const std::string &h) {
@@ -211,7 +212,8 @@ void printMeasurements(const std::vector<MeasurementRow> &rows) {
           {false, false, false, false, true, true, true, true, true, true, false,
            false, false});
   for (const auto &r : rows) {
-    std::string status = r.status + (r.emulated ? " (emulated)" : "");
+    std::string status = r.status + (r.emulated ? " (emulated)" : "") +
+                         (r.cache == "swept" ? " (swept)" : "");
     std::string err = r.maxError ? fixed(*r.maxError, 7) : "-";
     if (r.maxError && *r.maxError != 0 && *r.maxError < 1e-4) {
       char buf[32];

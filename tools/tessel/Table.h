@@ -2,6 +2,8 @@
 #ifndef TESSEL_TOOLS_TABLE_H
 #define TESSEL_TOOLS_TABLE_H
 
+#include "db/Format.h"
+
 #include <optional>
 #include <ostream>
 #include <string>
@@ -24,13 +26,6 @@ private:
   std::vector<bool> numeric_;
   std::vector<std::vector<std::string>> rows_;
 };
-
-/// Fixed-point text with `digits` decimals.
-std::string fixed(double v, int digits);
-/// A duration in seconds as "1.234 ms" / "56.7 us" / "2.10 s".
-std::string formatSeconds(std::optional<double> s);
-/// A byte count as "32 KiB" / "1 MiB".
-std::string formatBytes(long long bytes);
 
 } // namespace tessel
 
