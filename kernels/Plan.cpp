@@ -163,8 +163,15 @@ bool realizes(Realizer r, const TaskSignature &task) {
     return false;
   if (r == Realizer::Halide)
     return true;
-  if (task.inType != "f32" || task.effectiveWeightType() != "f32" ||
-      task.effectiveOutType() != "f32")
+  // f32, or s8 x s8 accumulated into i32 without zero points or requant
+  // (what models' quantized linalg ops are); integer pooling is Halide's.
+  bool f32 = task.inType == "f32" && task.effectiveWeightType() == "f32" &&
+             task.effectiveOutType() == "f32";
+  bool s8 = task.inType == "s8" && task.effectiveWeightType() == "s8" &&
+            task.effectiveOutType() == "i32" && task.inputZeroPoint == 0 &&
+            task.weightZeroPoint == 0 && task.epilogue.empty() &&
+            task.family != OpFamily::PoolMax;
+  if (!f32 && !s8)
     return false;
   for (const std::string &e : task.epilogue)
     if (e != "bias" && e != "relu" && e != "relu6" && e != "add")
@@ -174,7 +181,7 @@ bool realizes(Realizer r, const TaskSignature &task) {
   case OpFamily::Matmul:
     return layout == "nn";
   case OpFamily::BatchMatmul:
-    return true;
+    return layout == "nn";
   case OpFamily::Conv2d:
     return layout == "nhwc_hwcf";
   case OpFamily::DepthwiseConv2d:

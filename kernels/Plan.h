@@ -95,8 +95,10 @@ struct RealizerKnobs {
 RealizerKnobs realizerKnobs(Realizer r, const TaskSignature &task);
 
 /// True if realizer `r` can realize `task` at all: Halide every task with a
-/// kernel; MLIR f32 matmul (nn), batch_matmul, conv2d (nhwc_hwcf), depthwise
-/// conv2d (nhwc_hwc) and max pooling (nhwc), the ops tessel-compile tiles.
+/// kernel; MLIR matmul and batch_matmul (nn), conv2d (nhwc_hwcf), depthwise
+/// conv2d (nhwc_hwc) and max pooling (nhwc), the ops tessel-compile tiles, in
+/// f32 (epilogues bias, relu, relu6, add) or s8 x s8 into i32 (no zero
+/// points, no epilogue, no pooling).
 bool realizes(Realizer r, const TaskSignature &task);
 
 /// The vector width of the target for `task`'s vector loop (1: none).

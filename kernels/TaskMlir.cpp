@@ -10,12 +10,20 @@ namespace tessel {
 
 namespace {
 
-std::string tensorType(const std::vector<int64_t> &shape) {
+/// The MLIR element type of a signature's type name (s8 is signless i8:
+/// linalg's integer ops are signed).
+std::string mlirType(const std::string &t) {
+  return t == "s8" ? "i8" : t;
+}
+
+std::string tensorType(const std::vector<int64_t> &shape, const std::string &elem) {
   std::string t = "tensor<";
   for (int64_t d : shape)
     t += std::to_string(d) + "x";
-  return t + "f32>";
+  return t + mlirType(elem) + ">";
 }
+
+std::string tensorType(const ArraySpec &a) { return tensorType(a.shape, a.type); }
 
 /// `text` as the body of an MLIR string literal.
 std::string escaped(const std::string &text) {
@@ -38,21 +46,23 @@ class Emitter {
 public:
   Emitter(const TaskSignature &task, std::vector<ArraySpec> arrays, std::string attrs)
       : task_(task), arrays_(std::move(arrays)), attrs_(std::move(attrs)),
-        out_(tensorType(arrays_.back().shape)) {}
+        out_(tensorType(arrays_.back())), inElem_(mlirType(arrays_[0].type)),
+        outElem_(mlirType(arrays_.back().type)) {}
 
   std::string function(const std::string &name) {
     b_ << "func.func @" << name << "(";
     for (size_t i = 0; i + 1 < arrays_.size(); ++i)
-      b_ << (i ? ", " : "") << "%" << arrays_[i].name << ": "
-         << tensorType(arrays_[i].shape);
+      b_ << (i ? ", " : "") << "%" << arrays_[i].name << ": " << tensorType(arrays_[i]);
     b_ << ") -> " << out_ << " {\n";
-    bool pool = task_.family == OpFamily::PoolMax;
+    bool pool = task_.family == OpFamily::PoolMax, f32 = outElem_ == "f32";
     // The neutral element of the op: what padding and the init hold.
-    b_ << "  %neutral = arith.constant " << (pool ? "-3.40282347E+38" : "0.000000e+00")
-       << " : f32\n";
+    b_ << "  %neutral = arith.constant "
+       << (pool ? "-3.40282347E+38" : f32 ? "0.000000e+00" : "0") << " : " << outElem_ << "\n";
+    if (!f32)
+      b_ << "  %pad = arith.constant 0 : " << inElem_ << "\n";
     b_ << "  %empty = tensor.empty() : " << out_ << "\n"
-       << "  %init = linalg.fill ins(%neutral : f32) outs(%empty : " << out_ << ") -> "
-       << out_ << "\n";
+       << "  %init = linalg.fill ins(%neutral : " << outElem_ << ") outs(%empty : " << out_
+       << ") -> " << out_ << "\n";
     std::string result = op(input());
     result = epilogue(result);
     b_ << "  return " << result << " : " << out_ << "\n}\n";
@@ -71,17 +81,19 @@ private:
     std::vector<int64_t> shape = arrays_[0].shape;
     shape[1] += task_.pad[0] + task_.pad[2];
     shape[2] += task_.pad[1] + task_.pad[3];
+    bool f32 = inElem_ == "f32";
     b_ << "  %padded = tensor.pad %input low[0, " << task_.pad[0] << ", " << task_.pad[1]
        << ", 0] high[0, " << task_.pad[2] << ", " << task_.pad[3] << ", 0] {\n"
        << "  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):\n"
-       << "    tensor.yield %neutral : f32\n"
-       << "  } : " << tensorType(arrays_[0].shape) << " to " << tensorType(shape) << "\n";
-    paddedType_ = tensorType(shape);
+       << "    tensor.yield " << (f32 ? "%neutral" : "%pad") << " : " << inElem_ << "\n"
+       << "  } : " << tensorType(arrays_[0]) << " to " << tensorType(shape, arrays_[0].type)
+       << "\n";
+    paddedType_ = tensorType(shape, arrays_[0].type);
     return "%padded";
   }
 
   std::string op(const std::string &in) {
-    std::string inType = paddedType_.empty() ? tensorType(arrays_[0].shape) : paddedType_;
+    std::string inType = paddedType_.empty() ? tensorType(arrays_[0]) : paddedType_;
     std::string window = "strides = " + pair(task_.stride) + ", dilations = " +
                          pair(task_.dilation);
     std::string name, second = "%weights", secondType;
@@ -110,7 +122,7 @@ private:
       break;
     }
     if (secondType.empty())
-      secondType = tensorType(arrays_[1].shape);
+      secondType = tensorType(arrays_[1]);
     std::string attrs = window;
     if (!attrs_.empty())
       attrs += (attrs.empty() ? "" : ", ") + attrs_;
@@ -137,7 +149,7 @@ private:
     for (const ArraySpec &a : arrays_) {
       if (a.name == "bias" || a.name == "residual") {
         ins.push_back("%" + a.name);
-        types.push_back(tensorType(a.shape));
+        types.push_back(tensorType(a));
         maps.push_back(a.name == "bias" ? channel : id);
         args.push_back("%" + a.name + "_v");
       }
@@ -182,7 +194,7 @@ private:
 
   const TaskSignature &task_;
   std::vector<ArraySpec> arrays_;
-  std::string attrs_, out_, paddedType_;
+  std::string attrs_, out_, inElem_, outElem_, paddedType_;
   std::ostringstream b_;
 };
 

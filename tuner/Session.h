@@ -4,10 +4,13 @@
 // isolation and committed to the database as soon as it is measured.
 //
 // A task is tuned for the realizer that will run it: the MLIR realizer (the
-// loops `tessel compile` emits) wherever it applies, measured through the
-// compile pipeline in a benchmark program (ProgramMeasure.h); Halide's
-// kernels otherwise, measured by its JIT in isolated children (Measure.h).
-// Every record names its realizer.
+// loops `tessel compile` emits) wherever it applies, its candidates compiled
+// by the compile pipeline; Halide's kernels otherwise (or --realizer halide),
+// compiled ahead of time. Either way a batch runs in a benchmark program
+// (ProgramMeasure.h) that times each call after sweeping the caches, as a
+// model runs it. Halide's autoschedulers, reference points only, run in its
+// JIT in isolated children (Measure.h). Every record names its realizer and
+// how it was timed.
 //
 // Resuming: the trial budget counts what the database already holds for the
 // (task, target); stored candidates are fed to the search and never measured
@@ -18,7 +21,7 @@
 //   Session.h      this file: the session loop, budgets, summaries
 //   Search.h       evolutionary search and the cost-model seam
 //   SearchSpace.h  knobs per family, sampling, mutation, crossover, repair
-//   Measure.h      isolated measurement of Halide's JIT: compile, verify, time
+//   Measure.h      isolated measurement in Halide's JIT (the autoschedulers)
 //   ProgramMeasure.h  candidates compiled ahead of time (MLIR, or for a
 //                  runner) and measured in a benchmark program
 //   Peak.h         measured FMA peak for "% of peak"

@@ -138,6 +138,8 @@ TEST(Plan, WhatEachRealizerRealizes) {
   EXPECT_FALSE(realizes(Realizer::Mlir,
                         sig("conv2d n=1 h=8 w=8 c=8 f=8 kh=3 kw=3 layout=nchw_fchw")));
   EXPECT_FALSE(realizes(Realizer::Mlir, sig("matmul m=8 n=8 k=8 in=u8 wt=s8")));
+  EXPECT_TRUE(realizes(Realizer::Mlir, sig("matmul m=8 n=8 k=8 in=s8 out=i32")));
+  EXPECT_FALSE(realizes(Realizer::Mlir, sig("matmul m=8 n=8 k=8 in=s8 out=i32 epilogue=relu")));
   EXPECT_FALSE(realizes(Realizer::Mlir, sig("matmul m=8 n=8 k=8 epilogue=sigmoid")));
   EXPECT_TRUE(realizes(Realizer::Halide, sig("matmul m=8 n=8 k=8 in=u8 wt=s8")));
   // The MLIR default of a padded convolution: its input padded once, the
