@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -163,6 +164,14 @@ Result<HeaderCheck> checkHeader(const std::string &path, OpenMode mode,
   if (appId != 0 && appId != uint32_t(kApplicationId))
     return makeError(path + ": an SQLite database of another application, "
                             "not a tessel database");
+  // A foreign file (no application id yet) with a hot rollback journal:
+  // SQLite would roll the journal back into it on the first read.
+  struct stat journalSt;
+  if (appId == 0 && stat((path + "-journal").c_str(), &journalSt) == 0 &&
+      journalSt.st_size > 0)
+    return makeError(path +
+                     ": not a tessel database, with the rollback journal of an "
+                     "unfinished write beside it; the file was left untouched");
   if (appId == uint32_t(kApplicationId) &&
       userVersion > uint32_t(targetVersion))
     return makeError(path + ": written by a newer tessel (schema version " +
@@ -182,6 +191,11 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path,
 Result<std::unique_ptr<Database>>
 Database::open(const std::string &path, OpenMode mode,
                const std::vector<Migration> &steps, int targetVersion) {
+  if (path.empty() || path == ":memory:")
+    return makeError("`" + path +
+                     "` is not a database file: SQLite would keep " +
+                     (path.empty() ? "a temporary file" : "memory") +
+                     " that is gone when tessel exits; name a file");
   auto header = checkHeader(path, mode, targetVersion);
   if (!header)
     return makeError(header.message());
@@ -215,12 +229,12 @@ Status Database::initialize(const std::vector<Migration> &steps,
   auto version = conn_.queryInt("PRAGMA user_version");
   if (!version)
     return makeError("not a usable database: " + version.message());
-  auto tables =
-      conn_.queryInt("SELECT count(*) FROM sqlite_master WHERE type='table'");
-  if (!tables)
-    return makeError("not a usable database: " + tables.message());
+  // Every entry counts (a file holding only a view or an index is someone's).
+  auto entries = conn_.queryInt("SELECT count(*) FROM sqlite_master");
+  if (!entries)
+    return makeError("not a usable database: " + entries.message());
 
-  bool empty = *appId == 0 && *version == 0 && *tables == 0;
+  bool empty = *appId == 0 && *version == 0 && *entries == 0;
   if (!empty && *appId != kApplicationId)
     return makeError("an SQLite database without tessel's schema, not a "
                      "tessel database; the file was left untouched");
@@ -232,6 +246,9 @@ Status Database::initialize(const std::vector<Migration> &steps,
   if (empty && mode != OpenMode::Create)
     return makeError("not a tessel database (create one with `tessel db init "
                      "--db " + path_ + "`)");
+  if (!empty && *version > 0)
+    if (Status s = checkTablesPresent(); !s)
+      return s;
 
   if (!empty) {
     // A read-only pass over every page and index: a corrupt file is refused
@@ -303,6 +320,32 @@ Status Database::initialize(const std::vector<Migration> &steps,
       !s)
     return s;
   return tx.commit();
+}
+
+Status Database::checkTablesPresent() {
+  // The tables of schema.sql: every schema version has them all.
+  static const std::vector<std::string> expected = [] {
+    std::vector<std::string> names;
+    std::regex table("CREATE TABLE (\\w+)");
+    std::string sql = kSchemaSql;
+    for (auto it = std::sregex_iterator(sql.begin(), sql.end(), table);
+         it != std::sregex_iterator(); ++it)
+      names.push_back((*it)[1]);
+    return names;
+  }();
+  for (const std::string &name : expected) {
+    sql::Statement find(
+        conn_,
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+    find.bind(1, name);
+    auto row = find.step();
+    if (!row)
+      return makeError("not a usable database: " + row.message());
+    if (!*row)
+      return makeError("a damaged tessel database: its `" + name +
+                       "` table is missing; the file was left untouched");
+  }
+  return Status();
 }
 
 Status Database::addTarget(const std::string &name, const std::string &halide,

@@ -128,6 +128,8 @@ private:
   Database() = default;
   Status initialize(const std::vector<Migration> &steps, int targetVersion,
                     OpenMode mode);
+  /// Fails, naming the table, when one of schema.sql's tables is missing.
+  Status checkTablesPresent();
 
   std::string path_;
   sql::Connection conn_;

@@ -21,8 +21,35 @@ namespace fs = std::filesystem;
 
 namespace tessel {
 
+std::string signalText(int sig) {
+  const char *name = strsignal(sig);
+  return "killed by signal " + std::to_string(sig) + " (" +
+         (name ? name : "?") + ")";
+}
+
+std::string diagnosticHead(const std::string &text, int maxLines) {
+  std::istringstream in(text);
+  std::string line, head;
+  int kept = 0, left = 0;
+  bool stop = false;
+  while (std::getline(in, line)) {
+    stop = stop || line.find("see current operation") != std::string::npos ||
+           line.find("Stack dump") != std::string::npos ||
+           line.find("PLEASE submit a bug report") != std::string::npos;
+    if (stop || kept >= maxLines) {
+      left += !line.empty();
+      continue;
+    }
+    head += line + "\n";
+    ++kept;
+  }
+  if (left > 0 && kept > 0)
+    head += "(" + std::to_string(left) + " more lines: run with --verbose)\n";
+  return head;
+}
+
 Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
-               const std::string &outFile) {
+               const std::string &outFile, const std::string &errFile) {
   pid_t pid = fork();
   if (pid < 0)
     return makeError(std::string("fork: ") + std::strerror(errno));
@@ -32,6 +59,11 @@ Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
     if (!outFile.empty()) {
       int fd = open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (fd < 0 || dup2(fd, 1) < 0)
+        _exit(127);
+    }
+    if (!errFile.empty()) {
+      int fd = open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0 || dup2(fd, 2) < 0)
         _exit(127);
     }
     std::vector<char *> args;
@@ -48,7 +80,7 @@ Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
   }
   std::string tool = fs::path(argv[0]).filename().string();
   if (WIFSIGNALED(status))
-    return makeError(tool + " died with signal " + std::to_string(WTERMSIG(status)));
+    return makeError(tool + " crashed (" + signalText(WTERMSIG(status)) + ")");
   if (WEXITSTATUS(status) != 0)
     return makeError(tool + " failed (exit status " +
                      std::to_string(WEXITSTATUS(status)) + ")");

@@ -10,10 +10,21 @@
 
 namespace tessel {
 
-/// Runs `argv` in directory `cwd` (stdout to `outFile` if given; stderr
-/// passes through); the error names the tool and how it failed.
+/// How a process died of signal `sig`: "killed by signal 11 (Segmentation
+/// fault)".
+std::string signalText(int sig);
+
+/// The first lines of a tool's diagnostics worth a user's eyes: up to the
+/// first IR dump ("see current operation"), stack dump or crash banner, at
+/// most `maxLines`; a last line says how many were left out.
+std::string diagnosticHead(const std::string &text, int maxLines = 8);
+
+/// Runs `argv` in directory `cwd` (stdout to `outFile` if given; stderr to
+/// `errFile` if given, else it passes through); the error names the tool and
+/// how it failed (the signal's name when it crashed).
 Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
-               const std::string &outFile = "");
+               const std::string &outFile = "",
+               const std::string &errFile = "");
 /// What a shell command did (runShell).
 struct ShellResult {
   int exitStatus = -1; ///< when it exited

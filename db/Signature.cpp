@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <charconv>
 #include <map>
 #include <set>
 #include <sstream>
@@ -154,6 +155,60 @@ bool validEpilogueItem(const std::string &item) {
     return end == s.c_str() + s.size();
   };
   return isNumber(rest.substr(0, colon)) && isNumber(rest.substr(colon + 1));
+}
+
+/// Sizes a machine could hold: each extent at most kMaxExtent and the
+/// product of all of them (at least every array's element count) at most
+/// kMaxElements, so that no size computed from them wraps.
+Status checkExtents(const FamilyInfo &fi, const TaskSignature &t) {
+  constexpr int64_t kMaxExtent = int64_t(1) << 31, kMaxElements = int64_t(1)
+                                                                  << 48;
+  int64_t product = 1;
+  auto check = [&](const std::string &name, int64_t v) -> Status {
+    if (v > kMaxExtent)
+      return makeError("`" + name + "=" + std::to_string(v) +
+                       "` is larger than any tensor tessel handles (at most " +
+                       std::to_string(kMaxExtent) + ")");
+    if (__builtin_mul_overflow(product, v, &product) || product > kMaxElements)
+      return makeError(
+          "the sizes multiply to more than 2^48 elements: larger than any "
+          "machine's memory");
+    return Status();
+  };
+  for (size_t i = 0; i < t.dims.size(); ++i)
+    if (Status s = check(fi.dims[i], t.dims[i]); !s)
+      return s;
+  for (int64_t v : t.shape)
+    if (Status s = check("shape", v); !s)
+      return s;
+  // Window parameters: each within an extent, so that padded sizes and
+  // output sizes cannot wrap either.
+  for (int64_t v : {t.stride[0], t.stride[1], t.dilation[0], t.dilation[1],
+                    t.pad[0], t.pad[1], t.pad[2], t.pad[3]})
+    if (v > kMaxExtent)
+      return makeError("a stride, dilation or pad of " + std::to_string(v) +
+                       " is larger than any tensor tessel handles");
+  return Status();
+}
+
+/// What a valid epilogue item's numbers must be: clamp bounds not NaN with
+/// LO <= HI; a finite requant scale.
+Status checkEpilogueValues(const std::string &e) {
+  bool clamp = e.rfind("clamp:", 0) == 0, requant = e.rfind("requant:", 0) == 0;
+  if (!clamp && !requant)
+    return Status();
+  size_t first = e.find(':'), second = e.find(':', first + 1);
+  double a =
+      std::strtod(e.substr(first + 1, second - first - 1).c_str(), nullptr);
+  double b = std::strtod(e.substr(second + 1).c_str(), nullptr);
+  if (clamp && (std::isnan(a) || std::isnan(b)))
+    return makeError("`" + e + "`: clamp bounds must be numbers, not NaN");
+  if (clamp && a > b)
+    return makeError("`" + e +
+                     "`: the lower clamp bound is above the upper one");
+  if (requant && !std::isfinite(a))
+    return makeError("`" + e + "`: the requant scale must be finite");
+  return Status();
 }
 
 } // namespace
@@ -315,6 +370,8 @@ Status TaskSignature::normalize() {
     if (dims[i] <= 0)
       return makeError("dimension `" + fi.dims[i] + "` must be positive, got " +
                        std::to_string(dims[i]));
+  if (Status s = checkExtents(fi, *this); !s)
+    return s;
   if (fi.shaped) {
     if (shape.empty())
       return makeError(std::string(fi.name) + " needs `shape=AxBx...`");
@@ -401,6 +458,9 @@ Status TaskSignature::normalize() {
       return makeError("unknown epilogue item `" + e +
                        "` (known: bias, relu, relu6, clamp:LO:HI, add, "
                        "sigmoid, tanh, requant:SCALE:ZP)");
+  for (const auto &e : epilogue)
+    if (Status s = checkEpilogueValues(e); !s)
+      return s;
   if (fi.windowed) {
     auto o = outputSpatial();
     if (o[0] <= 0 || o[1] <= 0)

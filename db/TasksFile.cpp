@@ -3,6 +3,7 @@
 
 #include "db/Process.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace tessel {
@@ -32,6 +33,9 @@ Result<TasksFile> TasksFile::fromJson(const std::string &text) {
     if (doc.value("version", 0) != 1)
       return makeError("unsupported tasks file version");
     f.model = doc.value("model", "");
+    if (!doc.contains("tasks") || !doc.at("tasks").is_array())
+      return makeError(
+          "\"tasks\" must be an array of {\"signature\", \"count\"} objects");
     int index = 0;
     for (const json &t : doc.at("tasks")) {
       std::string where = "task " + std::to_string(index++);
@@ -44,8 +48,10 @@ Result<TasksFile> TasksFile::fromJson(const std::string &text) {
       if (t.contains("count") && !t.at("count").is_number_integer())
         return makeError(where + ": count must be an integer");
       int64_t count = t.value("count", int64_t(1));
-      if (count < 1)
-        return makeError(where + ": count must be >= 1");
+      if (count < 1 || count > kMaxCount)
+        return makeError(where + ": count must be between 1 and " +
+                         std::to_string(kMaxCount) + ", got " +
+                         std::to_string(count));
       f.add(*sig, count);
     }
   } catch (const json::exception &e) {
@@ -65,12 +71,19 @@ Result<TasksFile> TasksFile::read(const std::string &path) {
 }
 
 void TasksFile::add(const TaskSignature &sig, int64_t count) {
-  std::string canon = sig.canonical();
-  for (auto &t : tasks)
-    if (t.signature.canonical() == canon) {
-      t.count += count;
-      return;
-    }
+  if (index_.size() != tasks.size()) { // `tasks` was changed directly
+    index_.clear();
+    for (size_t i = 0; i < tasks.size(); ++i)
+      index_[tasks[i].signature.canonical()] = i;
+  }
+  auto [it, inserted] = index_.emplace(sig.canonical(), tasks.size());
+  if (!inserted) {
+    int64_t &c = tasks[it->second].count;
+    c = c > std::numeric_limits<int64_t>::max() - count
+            ? std::numeric_limits<int64_t>::max()
+            : c + count;
+    return;
+  }
   tasks.push_back({sig, count});
 }
 

@@ -22,6 +22,7 @@
 #include "db/Status.h"
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace tessel {
@@ -43,6 +44,14 @@ struct TasksFile {
   static Result<TasksFile> read(const std::string &path);
   /// Adds `count` occurrences of `sig`, merging with an equal signature.
   void add(const TaskSignature &sig, int64_t count = 1);
+
+  /// The largest count an entry of a file may give (2^40: the sums of a
+  /// file's counts cannot wrap).
+  static constexpr int64_t kMaxCount = int64_t(1) << 40;
+
+private:
+  std::unordered_map<std::string, size_t>
+      index_; ///< canonical text -> tasks index
 };
 
 } // namespace tessel

@@ -10,6 +10,12 @@
 
 namespace tessel {
 
+/// Fails with the reason when no candidate of `task` could ever verify: a
+/// family the reference does not cover (elementwise, reduction), or element
+/// types and epilogue values that no kernel computes (f32 in and out; u8/s8
+/// in and weights, i32 accumulation, i32 out or u8/s8 out through requant).
+Status checkTunable(const TaskSignature &task);
+
 /// Computes `task` on `inputs` (values of the arrays in kernelArrays() order,
 /// without the output) into `output`, accumulating in double; every output
 /// value is what the kernel should store: rounded to f32, or for integer

@@ -128,6 +128,22 @@ def LowerVectors : Pass<"tessel-lower-vectors", "mlir::func::FuncOp"> {
   ];
 }
 
+def CheckModel : Pass<"tessel-check-model", "mlir::ModuleOp"> {
+  let summary = "Refuse models the compile pipeline cannot lower, with one error each";
+  let description = [{
+    Runs first in tessel-compile, so that input the later passes (or LLVM)
+    would crash on, or lower into nothing, fails with one error naming the
+    problem: a module without an entry point (a public function with a
+    body); a zero-size tensor; a tensor of more than 2^31 elements (a splat
+    constant of that size would be materialized); bf16 arithmetic on an
+    AArch64 target (LLVM 19 cannot select it there).
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"host\"",
+           "Target preset (as for tessel-apply-schedules)">,
+  ];
+}
+
 def EmitHeader : Pass<"tessel-emit-header", "mlir::ModuleOp"> {
   let summary = "Write the C header of the module's entry points";
   let description = [{

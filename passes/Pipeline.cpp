@@ -90,7 +90,7 @@ std::string compilePipeline(const std::string &db, const std::string &target,
                             bool baseline, bool barePtr, const std::string &kernels,
                             const std::string &kernelLib, bool scalable,
                             unsigned threads, bool runtimeAlloc) {
-  std::string p = "builtin.module(";
+  std::string p = "builtin.module(tessel-check-model{target=" + target + "},";
   if (!header.empty())
     p += "tessel-emit-header{out=" + header + "},";
   p += frontEndPipeline(/*normalize=*/!baseline) + ",";

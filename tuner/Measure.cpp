@@ -1,6 +1,9 @@
 // Isolated measurement of candidate schedules.
 #include "tuner/Measure.h"
 
+#include "db/Format.h"
+#include "db/Process.h"
+#include "kernels/Arrays.h"
 #include "kernels/Reference.h"
 
 #include <algorithm>
@@ -13,6 +16,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -23,25 +27,15 @@ namespace tessel {
 
 using nlohmann::json;
 
-Result<std::shared_ptr<TaskFixture>> TaskFixture::create(const TaskSignature &task,
-                                                         uint64_t seed) {
-  auto f = std::make_shared<TaskFixture>();
-  f->task_ = task;
-  f->arrays_ = KernelArrays::random(task, seed);
-  if (Status s = computeReference(task, f->arrays_.inputValues(), f->reference_);
-      !s)
-    return makeError(s.message());
-  f->tolerance_ = referenceTolerance(task);
-  return f;
-}
-
-namespace {
-
-double now() {
+double steadyNow() {
   return std::chrono::duration<double>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+namespace {
+
+double now() { return steadyNow(); }
 
 double cpuNow() {
   timespec ts;
@@ -193,12 +187,6 @@ std::vector<double> timeKernel(CompiledKernel &k, const MeasureOptions &o) {
   _exit(0);
 }
 
-std::string signalText(int sig) {
-  const char *name = strsignal(sig);
-  return "killed by signal " + std::to_string(sig) + " (" +
-         (name ? name : "?") + ")";
-}
-
 /// The last line(s) of what the child printed on stderr, for the reason.
 std::string tail(const std::string &s, size_t n = 300) {
   std::string t = s.size() > n ? s.substr(s.size() - n) : s;
@@ -210,7 +198,119 @@ std::string tail(const std::string &s, size_t n = 300) {
   return t;
 }
 
+/// Bytes a fixture of `task` holds: every array as stored and as doubles,
+/// the reference output and one measured output.
+double fixtureBytes(const TaskSignature &task) {
+  double bytes = 0;
+  for (const ArraySpec &a : kernelArrays(task))
+    bytes += static_cast<double>(a.elements()) *
+             (a.elementBytes() + 2 * sizeof(double));
+  return bytes;
+}
+
+/// The reference of `arrays`' inputs, computed in a child: its naive loops
+/// take minutes for a large task and may run out of memory, neither of
+/// which may take the session with it. The values come back through a
+/// shared mapping, an error message through a pipe.
+Status referenceInChild(const TaskSignature &task, const KernelArrays &arrays,
+                        std::vector<double> &out, double deadline) {
+  size_t n = static_cast<size_t>(kernelArrays(task).back().elements());
+  size_t bytes = std::max<size_t>(n * sizeof(double), 1);
+  void *shared = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED)
+    return makeError(std::string("cannot map the reference output: ") +
+                     std::strerror(errno));
+  int msg[2];
+  if (pipe2(msg, O_CLOEXEC) != 0) {
+    munmap(shared, bytes);
+    return makeError(std::string("cannot create a pipe: ") +
+                     std::strerror(errno));
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(msg[0]);
+    std::string error;
+    try {
+      std::vector<double> v;
+      if (Status s = computeReference(task, arrays.inputValues(), v); !s)
+        error = s.message();
+      else
+        std::memcpy(shared, v.data(), v.size() * sizeof(double));
+    } catch (const std::exception &e) {
+      error = std::string("the reference failed: ") + e.what();
+    }
+    writeAll(msg[1], error);
+    _exit(error.empty() ? 0 : 1);
+  }
+  close(msg[1]);
+  Status result;
+  if (pid < 0) {
+    result = makeError(std::string("cannot fork: ") + std::strerror(errno));
+  } else {
+    int status = 0;
+    bool late = false;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (deadline > 0 && now() > deadline) {
+        late = true;
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        break;
+      }
+      usleep(5000);
+    }
+    std::string error;
+    char buf[512];
+    for (ssize_t got; (got = read(msg[0], buf, sizeof buf)) > 0;)
+      error.append(buf, static_cast<size_t>(got));
+    if (late)
+      result = makeError(
+          "the reference (naive loops, " + fixed(task.flops() * 1e-9, 1) +
+          " GFLOP) was not done within the time left for the task");
+    else if (WIFSIGNALED(status))
+      result = makeError("the reference died: " + signalText(WTERMSIG(status)));
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      result = makeError(error.empty() ? "the reference failed" : error);
+    else
+      out.assign(static_cast<const double *>(shared),
+                 static_cast<const double *>(shared) + n);
+  }
+  close(msg[0]);
+  munmap(shared, bytes);
+  return result;
+}
+
 } // namespace
+
+Status checkFitsMemory(const TaskSignature &task) {
+  double need = fixtureBytes(task);
+  double have =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  if (have > 0 && need > 0.5 * have)
+    return makeError("its arrays and reference need " +
+                     fixed(need / (1 << 30), 1) +
+                     " GiB, more than half of this machine's " +
+                     fixed(have / (1 << 30), 1) + " GiB of memory");
+  return Status();
+}
+
+Result<std::shared_ptr<TaskFixture>>
+TaskFixture::create(const TaskSignature &task, uint64_t seed, double deadline) {
+  if (Status s = checkTunable(task); !s)
+    return makeError(s.message());
+  if (Status s = checkFitsMemory(task); !s)
+    return makeError(s.message());
+  auto f = std::make_shared<TaskFixture>();
+  f->task_ = task;
+  f->arrays_ = KernelArrays::random(task, seed);
+  if (Status s = referenceInChild(task, f->arrays_, f->reference_, deadline);
+      !s)
+    return makeError(s.message());
+  f->tolerance_ = referenceTolerance(task);
+  return f;
+}
 
 MeasureResult measure(TaskFixture &fixture, const Schedule &schedule,
                       const TargetPreset &target, const MeasureOptions &o) {

@@ -59,9 +59,12 @@ struct MeasureResult {
 /// fork) by every candidate's child.
 class TaskFixture {
 public:
-  /// Fails if the task has no kernel or no reference.
-  static Result<std::shared_ptr<TaskFixture>> create(const TaskSignature &task,
-                                                     uint64_t seed = 1);
+  /// Fails if no candidate of the task could verify (checkTunable), if its
+  /// arrays would not fit this machine's memory, or if the reference (naive
+  /// loops, computed in a child) fails or is not done by `deadline` (a
+  /// steady-clock time in seconds, as now(); 0: no limit).
+  static Result<std::shared_ptr<TaskFixture>>
+  create(const TaskSignature &task, uint64_t seed = 1, double deadline = 0);
   const TaskSignature &task() const { return task_; }
   const std::vector<double> &reference() const { return reference_; }
   KernelArrays &arrays() { return arrays_; }
@@ -73,6 +76,14 @@ private:
   std::vector<double> reference_;
   double tolerance_ = 0;
 };
+
+/// Fails, naming the sizes, when a fixture of `task` (its arrays, their
+/// values as doubles and the reference output) would take more than half of
+/// this machine's physical memory.
+Status checkFitsMemory(const TaskSignature &task);
+
+/// Seconds on the steady clock: the time base of deadlines here.
+double steadyNow();
 
 /// Measures `schedule` on `fixture` for `target` in a child process. Never
 /// throws and never dies with the candidate: every outcome is a result.

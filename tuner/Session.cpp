@@ -494,8 +494,10 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline, int taskInde
   std::string label = "[" + std::to_string(taskIndex + 1) + "/" +
                       std::to_string(taskCount) + "] " + shortLabel(task);
   auto realizer = realizerFor(task);
-  auto fixture = realizer ? fixtureOf(task)
-                          : Result<std::shared_ptr<TaskFixture>>(Error{realizer.message()});
+  auto fixture =
+      realizer
+          ? fixtureOf(task, deadline, label)
+          : Result<std::shared_ptr<TaskFixture>>(Error{realizer.message()});
   if (!fixture) {
     summary.note = fixture.message();
     if (!defaultOnly)
@@ -506,13 +508,24 @@ Status TuneSession::tuneTask(TaskSummary &summary, double deadline, int taskInde
   return TaskTuner(*this, summary, deadline, label, *realizer, **fixture, defaultOnly).run();
 }
 
-Result<std::shared_ptr<TaskFixture>> TuneSession::fixtureOf(const TaskSignature &task) {
+Result<std::shared_ptr<TaskFixture>>
+TuneSession::fixtureOf(const TaskSignature &task, double deadline,
+                       const std::string &label) {
   std::string hash = task.hash();
   if (auto it = fixtures_.find(hash); it != fixtures_.end())
     return it->second;
-  auto f = TaskFixture::create(task);
+  // A task whose fixture failed once is not tried again (a reference that
+  // ran out of time would take it again).
+  if (auto it = fixtureErrors_.find(hash); it != fixtureErrors_.end())
+    return makeError(it->second);
+  if (task.flops() > 2e9)
+    log_ << "  " << label << "  computing the reference (naive loops, "
+         << fixed(task.flops() * 1e-9, 1) << " GFLOP)\n";
+  auto f = TaskFixture::create(task, 1, deadline);
   if (f)
     fixtures_[hash] = *f;
+  else
+    fixtureErrors_[hash] = f.message();
   return f;
 }
 

@@ -103,7 +103,9 @@ private:
   /// FLOPs x count.
   std::vector<double> taskWeights(const TasksFile &tasks);
   /// The task's inputs and reference output, computed once per session.
-  Result<std::shared_ptr<TaskFixture>> fixtureOf(const TaskSignature &task);
+  Result<std::shared_ptr<TaskFixture>> fixtureOf(const TaskSignature &task,
+                                                 double deadline,
+                                                 const std::string &label);
   /// The realizer a task is tuned for (options_.realizer).
   Result<Realizer> realizerFor(const TaskSignature &task) const;
   /// The benchmark programs the tasks need (one per realizer that is not
@@ -120,6 +122,7 @@ private:
   MachineFingerprint machine_;
   std::map<Realizer, std::unique_ptr<ProgramMeasurer>> programs_;
   std::map<std::string, std::shared_ptr<TaskFixture>> fixtures_;
+  std::map<std::string, std::string> fixtureErrors_; ///< by task hash
   std::string session_;
   double peak_ = 0; ///< GFLOP/s with options_.threads cores
 };

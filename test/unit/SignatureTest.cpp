@@ -186,6 +186,14 @@ TEST(Signature, Errors) {
       {"elementwise shape=4 op=a-b", "`op` must be"},
       {"reduction shape=4x4 op=sum", "needs `axes"},
       {"reduction shape=4x4 op=sum axes=2", "outside the shape"},
+      {"matmul m=4611686018427387904 n=4 k=1", "larger than any tensor"},
+      {"matmul m=2000000000 n=2000000000 k=2000000000",
+       "more than 2^48 elements"},
+      {"elementwise shape=2147483648x2147483648 op=add", "more than 2^48"},
+      {"conv2d n=1 h=8 w=8 c=4 f=4 kh=3 kw=3 stride=4611686018427387904,1",
+       "larger than any tensor"},
+      {"matmul m=1 n=1 k=1 epilogue=clamp:5:1", "lower clamp bound is above"},
+      {"matmul m=1 n=1 k=1 epilogue=clamp:nan:6", "not NaN"},
   };
   for (const Case &c : cases) {
     std::string msg = parseError(c.text);

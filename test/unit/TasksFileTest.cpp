@@ -114,7 +114,6 @@ TEST(TasksFile, RejectsMalformedFiles) {
       {R"({"format":"tessel-schedule-db","version":1,"tasks":[]})",
        "not a tasks file"},
       {R"({"format":"tessel-tasks","version":2,"tasks":[]})", "version"},
-      {R"({"format":"tessel-tasks","version":1})", "malformed"},
       {R"({"format":"tessel-tasks","version":1,"tasks":[{"count":1}]})",
        "malformed"},
       {R"({"format":"tessel-tasks","version":1,"tasks":[{"signature":5}]})",
@@ -125,7 +124,11 @@ TEST(TasksFile, RejectsMalformedFiles) {
        "task 1: matmul needs dimension `k`"},
       {R"({"format":"tessel-tasks","version":1,
           "tasks":[{"signature":"matmul m=8 n=8 k=8","count":0}]})",
-       "count must be >= 1"},
+       "count must be between 1 and"},
+      {R"({"format":"tessel-tasks","version":1,"tasks":{}})",
+       "\"tasks\" must be an array"},
+      {R"({"format":"tessel-tasks","version":1})",
+       "\"tasks\" must be an array"},
   };
   for (const Case &c : cases) {
     std::string msg = readError(c.text);
@@ -147,4 +150,21 @@ TEST(TasksFile, ReadNamesThePath) {
   auto good = TasksFile::read(dir.file("good.json"));
   ASSERT_TRUE(good) << good.message();
   EXPECT_EQ(good->tasks.size(), 3u);
+}
+
+TEST(TasksFile, ManyTasksMergeByCanonicalText) {
+  // 20,000 distinct tasks, each added twice: one entry each, counts summed
+  // (the merge looks tasks up by their text, not by a scan of the list).
+  TasksFile f;
+  for (int round = 0; round < 2; ++round)
+    for (int m = 1; m <= 20000; ++m)
+      f.add(*TaskSignature::parse("matmul m=" + std::to_string(m) + " n=8 k=8"),
+            m);
+  ASSERT_EQ(f.tasks.size(), 20000u);
+  EXPECT_EQ(f.tasks[41].count, 84);
+  // Entries changed directly are still found.
+  f.tasks.push_back({*TaskSignature::parse("matmul m=1 n=1 k=1"), 1});
+  f.add(*TaskSignature::parse("matmul m=1 n=1 k=1"), 2);
+  EXPECT_EQ(f.tasks.size(), 20001u);
+  EXPECT_EQ(f.tasks.back().count, 3);
 }

@@ -3,16 +3,29 @@
 #ifndef TESSEL_TOOLS_COMMANDS_H
 #define TESSEL_TOOLS_COMMANDS_H
 
+#include <CLI/CLI.hpp>
 #include <string>
-
-namespace CLI {
-class App;
-}
 
 namespace tessel {
 
 /// Prints "tessel: error: MESSAGE" on stderr; returns the exit status 1.
 int fail(const std::string &message);
+
+/// Validators whose message says what the value must be ("must be at least
+/// 1", "must be between 1 and 1024"), for integer and real options.
+CLI::Validator atLeast(double min);
+CLI::Validator between(double lo, double hi);
+
+/// Names the unknown sub-command or option among `argv` and suggests the
+/// nearest known one ("unknown command `tun` (did you mean `tune`?)");
+/// empty when every word is known. For errors CLI11 reports otherwise.
+std::string unknownWordError(CLI::App &app, int argc, char **argv);
+
+/// Writes `text` to `path` through a temporary file renamed over it: a
+/// failed write leaves what was there. Refuses a path that is `input` (the
+/// same file, or its SQLite -wal/-shm/-journal companions).
+int writeOutputFile(const std::string &path, const std::string &text,
+                    const std::string &input);
 
 /// `tessel db init|stats|list|show|best|merge|export|import`
 void addDbCommand(CLI::App &app, int &exitCode);

@@ -34,8 +34,68 @@ struct CompileOptions {
   bool baseline = false;
   bool scalable = false;
   bool keepTemps = false;
+  bool verbose = false;
   unsigned threads = 1;
 };
+
+/// Refuses model text that is no MLIR at all, before a tool sees it: an
+/// empty file, NUL bytes, or nesting deeper than MLIR's recursive parser
+/// can take (it would overflow its stack).
+Status checkModelText(const std::string &path, const std::string &text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return makeError(path + ": empty file, not an MLIR model");
+  if (text.find('\0') != std::string::npos)
+    return makeError(path + ": contains NUL bytes; not MLIR text");
+  constexpr int kMaxDepth = 1000;
+  int depth = 0;
+  for (char c : text) {
+    depth += (c == '(' || c == '[' || c == '{' || c == '<') -
+             (c == ')' || c == ']' || c == '}' || c == '>');
+    if (depth > kMaxDepth)
+      return makeError(path + ": brackets nested more than " +
+                       std::to_string(kMaxDepth) +
+                       " levels deep; not a model tessel compiles");
+  }
+  return Status::ok();
+}
+
+/// Where a crashed tool died, from the stack it printed: in tessel's code
+/// (a tessel bug) or in MLIR's or LLVM's own (an upstream one).
+std::string crashOrigin(const std::string &stderrText) {
+  bool stack = false, ours = false;
+  std::istringstream in(stderrText);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(" #", 0) == 0) {
+      stack = true;
+      ours |= line.find("tessel::") != std::string::npos;
+    }
+  if (!stack)
+    return "";
+  return ours ? " in tessel's code (a tessel bug: --verbose shows the stack)"
+              : " in MLIR's or LLVM's own code, not tessel's (an upstream bug "
+                "on this input: "
+                "--verbose shows the stack)";
+}
+
+/// Runs the tools of `steps` in `work`, each one's stderr in a file there;
+/// on failure prints the head of its diagnostics (all of them with
+/// `verbose`) and fails naming the tool.
+Status runSteps(const std::vector<std::vector<std::string>> &steps,
+                const fs::path &work, bool verbose) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    std::string errFile =
+        (work / ("step" + std::to_string(i) + ".stderr")).string();
+    Status s = runTool(steps[i], work.string(), "", errFile);
+    auto text = readFile(errFile);
+    if (text && !text->empty())
+      std::cerr << (s || verbose ? *text : diagnosticHead(*text));
+    if (!s && text && s.message().find(" crashed (") != std::string::npos)
+      return makeError(s.message() + crashOrigin(*text));
+    if (!s)
+      return s;
+  }
+  return Status::ok();
+}
 
 /// Rejects paths the pipeline option syntax cannot carry.
 Status checkOptionPath(const std::string &what, const std::string &path) {
@@ -79,6 +139,8 @@ int runCompile(const CompileOptions &o) {
   auto modelText = readFile(model.string());
   if (!modelText)
     return fail(modelText.message());
+  if (Status s = checkModelText(o.model, *modelText); !s)
+    return fail(s.message());
   std::string dbHash = "none";
   fs::path db;
   if (!o.db.empty()) {
@@ -148,12 +210,9 @@ int runCompile(const CompileOptions &o) {
   if (o.kernels != "mlir")
     archive.push_back("kernels/libtessel_kernels.a");
   steps.push_back(archive);
-  for (const auto &step : steps) {
-    if (Status s = runTool(step, work.string()); !s) {
-      std::string msg = s.message();
-      cleanup();
-      return fail(msg + " while compiling " + o.model);
-    }
+  if (Status s = runSteps(steps, work, o.verbose); !s) {
+    cleanup();
+    return fail(s.message() + " while compiling " + o.model);
   }
   // model.h without the build's scratch path; report.txt with provenance.
   auto coverage = readFile((work / "coverage.txt").string());
@@ -237,15 +296,19 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
                 "Untiled upstream lowering (the reference), no schedules");
   cmd->add_flag("--scalable", o->scalable,
                 "SVE targets (graviton3/4): scalable vectors for matmul register tiles");
-  cmd->add_option("--threads", o->threads,
-                  "Threads the model runs on. Above 1: the schedules' parallel "
-                  "loops run as OpenMP loops on that many threads (link libomp), "
-                  "using only the records tuned on that many threads "
-                  "(tessel tune --threads N)")
-      ->check(CLI::Range(1u, 1024u))
+  cmd->add_option(
+         "--threads", o->threads,
+         "Threads the model runs on. Above 1: the schedules' parallel "
+         "loops run as OpenMP loops on that many threads (link libomp), "
+         "using only the records tuned on that many threads "
+         "(tessel tune --threads N)")
+      ->check(between(1, 1024))
       ->capture_default_str();
   cmd->add_flag("--keep-temps", o->keepTemps,
                 "Keep the intermediate MLIR and LLVM IR files");
+  cmd->add_flag(
+      "--verbose", o->verbose,
+      "On failure, every line the tools printed (IR dumps, stack traces)");
   cmd->callback([o, &exitCode]() { exitCode = runCompile(*o); });
 }
 

@@ -383,11 +383,8 @@ int runExport(const DbOptions &o) {
     std::cout << text;
     return 0;
   }
-  std::ofstream out(o.output, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out)
-    return fail(o.output + ": cannot write");
+  if (int rc = writeOutputFile(o.output, text, o.db))
+    return rc;
   std::cerr << "exported " << (*doc)["measurements"].size()
             << " measurements to " << o.output << "\n";
   return 0;
@@ -460,7 +457,7 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   list->add_option("--op", opts->op, "Only this op family (matmul, conv2d, ...)");
   list->add_option("--shape-contains", opts->shapeContains,
                    "Only tasks with a dimension equal to this value")
-      ->check(CLI::NonNegativeNumber);
+      ->check(atLeast(0));
   bindRun(list, runList);
 
   CLI::App *show = db->add_subcommand(
@@ -469,7 +466,7 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   show->add_option("hash", opts->hashPrefix, "Task hash or unique prefix")
       ->required();
   show->add_option("--top", opts->top, "How many measurements to list")
-      ->check(CLI::Range(1, 100000));
+      ->check(between(1, 100000));
   bindRun(show, runShow);
 
   CLI::App *best = db->add_subcommand(

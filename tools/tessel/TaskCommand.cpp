@@ -107,7 +107,7 @@ void addTaskCommand(CLI::App &app, int &exitCode) {
                   "Schedule JSON (default: the realizer's built-in default)");
     c->add_option("--target", o->target, "Target preset or 'host'")->capture_default_str();
     c->add_option("--threads", o->threads, "Threads the default is for")
-        ->check(CLI::Range(1, 1024))
+        ->check(between(1, 1024))
         ->capture_default_str();
   };
   CLI::App *plan = task->add_subcommand(

@@ -4,7 +4,9 @@
 
 #include "db/Database.h"
 #include "db/TasksFile.h"
+#include "kernels/Reference.h"
 #include "tools/tessel/Table.h"
+#include "tuner/Measure.h"
 #include "tuner/Session.h"
 
 #include <CLI/CLI.hpp>
@@ -99,6 +101,13 @@ int runTune(const TuneCommandOptions &o) {
     auto sig = TaskSignature::parse(text);
     if (!sig)
       return fail("--task `" + text + "`: " + sig.message());
+    // Refused before any budget is spent; a tasks file's such tasks are
+    // skipped with a note instead.
+    Status ok = checkTunable(*sig);
+    if (ok)
+      ok = checkFitsMemory(*sig);
+    if (!ok)
+      return fail("--task `" + text + "`: " + ok.message());
     tasks.add(*sig);
   }
   TuneOptions opts;
@@ -155,17 +164,18 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
                   "Tasks file written by tessel-opt --tessel-extract-tasks");
   cmd->add_option("--trials", o->trials,
                   "Trials per task, counting those already in the database")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(1));
   cmd->add_option("--time-budget", o->budget,
                   "Wall-time budget for the session (90s, 10m, 1h30m)");
-  cmd->add_option("--threads", o->threads, "Threads per measurement (default 1)")
-      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--threads", o->threads,
+                  "Threads per measurement (default 1)")
+      ->check(between(1, 1024));
   cmd->add_option("--seed", o->seed, "Seed of the search (default 1)");
   cmd->add_option("--batch", o->batch, "Candidates per search batch")
-      ->check(CLI::Range(1, 1000));
+      ->check(between(1, 1000));
   cmd->add_option("--timeout", o->timeout,
                   "Seconds one candidate may take (compile, verify, time)")
-      ->check(CLI::PositiveNumber);
+      ->check(atLeast(0.1));
   cmd->add_flag("--no-autoschedulers", o->noAutoschedulers,
                 "Do not measure Halide's Adams2019 and Mullapudi2016 seeds");
   cmd->add_option("--search", o->search,
