@@ -22,7 +22,7 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-"$root/tools/deps.sh" libdnnl-dev libopenblas-dev libxnnpack-dev libeigen3-dev libomp-19-dev
+"$root/tools/deps.sh" libdnnl-dev libopenblas-dev libxnnpack-dev libpthreadpool-dev libeigen3-dev libomp-19-dev
 "$root/tools/build.sh"
 bin="$root/build/bin"
 models="$root/../shared/models/linalg/torchvision"
