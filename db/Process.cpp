@@ -40,7 +40,11 @@ std::string diagnosticHead(const std::string &text, int maxLines) {
       left += !line.empty();
       continue;
     }
-    head += line + "\n";
+    // A source line quoted by a diagnostic can be a whole model on one line.
+    constexpr size_t kMaxWidth = 300;
+    head +=
+        (line.size() > kMaxWidth ? line.substr(0, kMaxWidth) + " ..." : line) +
+        "\n";
     ++kept;
   }
   if (left > 0 && kept > 0)

@@ -16,7 +16,8 @@ std::string signalText(int sig);
 
 /// The first lines of a tool's diagnostics worth a user's eyes: up to the
 /// first IR dump ("see current operation"), stack dump or crash banner, at
-/// most `maxLines`; a last line says how many were left out.
+/// most `maxLines`, each cut at 300 characters; a last line says how many
+/// were left out.
 std::string diagnosticHead(const std::string &text, int maxLines = 8);
 
 /// Runs `argv` in directory `cwd` (stdout to `outFile` if given; stderr to

@@ -35,6 +35,11 @@ struct ExtractTasksPass : impl::ExtractTasksBase<ExtractTasksPass> {
                 [&](linalg::LinalgOp, const MatchedTask &task) {
                   file.add(task.signature);
                 });
+    if (file.tasks.empty())
+      module.emitWarning()
+          << "tessel-extract-tasks: the model has no tunable op (matmul, "
+             "batch_matmul, conv2d, depthwise conv2d, max pooling); the "
+             "tasks file is empty";
     std::string errorMessage;
     auto output = openOutputFile(out, &errorMessage);
     if (!output) {

@@ -22,6 +22,9 @@ int runAot(const AotOptions &o) {
   auto preset = resolveTarget(o.target);
   if (!preset)
     return fail(preset.message());
+  if (std::filesystem::exists(o.outDir) &&
+      !std::filesystem::is_directory(o.outDir))
+    return fail("-o " + o.outDir + ": exists and is not a directory");
   if (!std::filesystem::exists(o.db))
     return fail(o.db + ": no such schedule database");
   auto lib = buildKernelLibrary(o.db, *preset, o.outDir);
@@ -29,6 +32,10 @@ int runAot(const AotOptions &o) {
     return fail(lib.message());
   for (const std::string &s : lib->skipped)
     std::cerr << "tessel: skipped " << s << "\n";
+  if (lib->kernels.empty())
+    std::cerr << "tessel: warning: " << o.db << " has no usable record for "
+              << preset->name
+              << " (tune with --realizer halide first): the library is empty\n";
   std::cout << "wrote " << (std::filesystem::path(o.outDir) / "libtessel_kernels.a").string()
             << " and tessel_kernels.h: " << lib->kernels.size() << " kernel"
             << (lib->kernels.size() == 1 ? "" : "s") << " for " << preset->name
@@ -48,7 +55,7 @@ void addAotCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--db", o->db, "Schedule database")->required();
   cmd->add_option("--target", o->target, "Target preset or 'host'")
       ->capture_default_str();
-  cmd->add_option("-o,--out", o->outDir, "Output directory")->required();
+  cmd->add_option("-o,--output", o->outDir, "Output directory")->required();
   cmd->callback([o, &exitCode]() { exitCode = runAot(*o); });
 }
 

@@ -70,7 +70,7 @@ std::string crashOrigin(const std::string &stderrText) {
       ours |= line.find("tessel::") != std::string::npos;
     }
   if (!stack)
-    return "";
+    return " (it printed no stack: --verbose shows what it printed)";
   return ours ? " in tessel's code (a tessel bug: --verbose shows the stack)"
               : " in MLIR's or LLVM's own code, not tessel's (an upstream bug "
                 "on this input: "
@@ -132,9 +132,19 @@ int runCompile(const CompileOptions &o) {
   auto preset = resolveTarget(o.target);
   if (!preset)
     return fail(preset.message());
+  if (o.scalable && preset->arch != "aarch64")
+    std::cerr << "tessel: warning: --scalable applies to SVE targets "
+                 "(graviton3, graviton4); "
+                 "ignored for "
+              << preset->name << "\n";
+  if (o.baseline && !o.db.empty())
+    std::cerr << "tessel: warning: --baseline applies no schedules; --db "
+              << o.db << " is ignored\n";
   if (o.kernels != "mlir" && (o.db.empty() || o.baseline))
     return fail("--kernels " + o.kernels + " takes its kernels from a database: give --db "
                 "(and no --baseline)");
+  if (fs::exists(o.outDir) && !fs::is_directory(o.outDir))
+    return fail("-o " + o.outDir + ": exists and is not a directory");
   fs::path model = fs::absolute(o.model);
   auto modelText = readFile(model.string());
   if (!modelText)
@@ -260,16 +270,24 @@ int runCompile(const CompileOptions &o) {
     }
   }
   std::ofstream(out / "report.txt") << report.str();
+  // How to link libmodel.a, for build systems: out/model.link.
+  std::string link =
+      o.threads > 1
+          ? "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib "
+            "-lpthread -ldl -lm"
+          : "-lpthread -ldl -lm";
+  std::ofstream(out / "model.link") << link << "\n";
   cleanup();
   std::cout << "wrote " << (fs::path(o.outDir) / "model.o").string()
-            << ", libmodel.a, model.h, report.txt";
+            << ", libmodel.a, model.h, report.txt, model.link";
   if (coverage) {
     auto pos = coverage->rfind("summary:");
     if (pos != std::string::npos)
       std::cout << " (" << coverage->substr(pos, coverage->find('\n', pos) - pos)
                 << ")";
   }
-  std::cout << "\n";
+  std::cout << "\nlink: " << (fs::path(o.outDir) / "libmodel.a").string() << " "
+            << link << "\n";
   return 0;
 }
 
@@ -284,7 +302,7 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--db", o->db, "Schedule database (default: built-in schedules)");
   cmd->add_option("--target", o->target, "Target preset or 'host'")
       ->capture_default_str();
-  cmd->add_option("-o,--out", o->outDir, "Output directory")->required();
+  cmd->add_option("-o,--output", o->outDir, "Output directory")->required();
   cmd->add_option("--kernels", o->kernels,
                   "mlir: MLIR loops for every op, with the records measured on them; "
                   "halide: ops with a tuned Halide kernel call it; auto: per op, the "

@@ -3,6 +3,7 @@
 #include "tools/tessel/Commands.h"
 
 #include "db/Database.h"
+#include "db/Realizer.h"
 #include "db/TasksFile.h"
 #include "kernels/Reference.h"
 #include "tools/tessel/Table.h"
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 namespace tessel {
@@ -27,6 +29,7 @@ struct TuneCommandOptions {
   uint64_t seed = 1;
   double timeout = 60;
   bool noAutoschedulers = false;
+  bool json = false;
   std::string commandLine;
 };
 
@@ -82,6 +85,35 @@ void printSummary(const std::vector<TaskSummary> &summaries, double peak) {
   if (peak > 0)
     std::cout << "\n% peak is of the measured fp32 FMA peak, " << fixed(peak, 1)
               << " GFLOP/s for the threads used.\n";
+}
+
+/// The summary as JSON: one object per task, times in seconds (null when
+/// not measured).
+void printSummaryJson(const std::vector<TaskSummary> &summaries, double peak) {
+  auto opt = [](const std::optional<double> &v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const auto &s : summaries)
+    tasks.push_back(
+        {{"signature", s.task.canonical()},
+         {"hash", s.task.hash()},
+         {"count", s.count},
+         {"realizer", realizerName(s.realizer)},
+         {"trials", s.stored + s.measured},
+         {"measured_now", s.measured},
+         {"best_s", opt(s.best)},
+         {"default_s", opt(s.heuristic)},
+         {"adams2019_s", opt(s.adams2019)},
+         {"mullapudi2016_s", opt(s.mullapudi2016)},
+         {"gflops", s.best ? nlohmann::json(s.task.flops() / *s.best * 1e-9)
+                           : nlohmann::json(nullptr)},
+         {"failed", s.failed},
+         {"wrong", s.wrong},
+         {"timeouts", s.timeouts},
+         {"note", s.note}});
+  std::cout << nlohmann::json{{"peak_gflops", peak}, {"tasks", tasks}}.dump(2)
+            << "\n";
 }
 
 int runTune(const TuneCommandOptions &o) {
@@ -141,7 +173,10 @@ int runTune(const TuneCommandOptions &o) {
   auto summaries = session.run(tasks);
   if (!summaries)
     return fail(summaries.message());
-  printSummary(*summaries, session.peakGflops());
+  if (o.json)
+    printSummaryJson(*summaries, session.peakGflops());
+  else
+    printSummary(*summaries, session.peakGflops());
   if (tuneInterrupted()) {
     std::cerr << "interrupted: everything measured is in " << o.db
               << "; run the same command again to continue\n";
@@ -176,6 +211,8 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--timeout", o->timeout,
                   "Seconds one candidate may take (compile, verify, time)")
       ->check(atLeast(0.1));
+  cmd->add_flag("--json", o->json,
+                "The summary as JSON on stdout (progress stays on stderr)");
   cmd->add_flag("--no-autoschedulers", o->noAutoschedulers,
                 "Do not measure Halide's Adams2019 and Mullapudi2016 seeds");
   cmd->add_option("--search", o->search,

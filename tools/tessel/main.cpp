@@ -184,6 +184,7 @@ int main(int argc, char **argv) {
                "ML inference on CPUs"};
   app.set_version_flag("--version", std::string("tessel ") +
                                         tessel::kTesselVersion);
+  app.name("tessel"); // in usage lines, rather than the path it was run by
   app.require_subcommand(1);
   int exitCode = 0;
   tessel::addDbCommand(app, exitCode);
