@@ -128,56 +128,60 @@ std::string toolVersion(const std::string &tool) {
   return out;
 }
 
-int runCompile(const CompileOptions &o) {
-  auto preset = resolveTarget(o.target);
-  if (!preset)
-    return fail(preset.message());
-  if (o.scalable && preset->arch != "aarch64")
-    std::cerr << "tessel: warning: --scalable applies to SVE targets "
-                 "(graviton3, graviton4); "
-                 "ignored for "
-              << preset->name << "\n";
+/// Option combinations: warnings for flags that do not apply, an error for
+/// ones that cannot work.
+Status checkOptions(const CompileOptions &o, const TargetPreset &preset) {
+  if (o.scalable && preset.arch != "aarch64")
+    std::cerr
+        << "tessel: warning: --scalable applies to SVE targets (graviton3, "
+           "graviton4); ignored for "
+        << preset.name << "\n";
   if (o.baseline && !o.db.empty())
     std::cerr << "tessel: warning: --baseline applies no schedules; --db "
               << o.db << " is ignored\n";
   if (o.kernels != "mlir" && (o.db.empty() || o.baseline))
-    return fail("--kernels " + o.kernels + " takes its kernels from a database: give --db "
-                "(and no --baseline)");
+    return makeError(
+        "--kernels " + o.kernels +
+        " takes its kernels from a database: give --db (and no --baseline)");
   if (fs::exists(o.outDir) && !fs::is_directory(o.outDir))
-    return fail("-o " + o.outDir + ": exists and is not a directory");
-  fs::path model = fs::absolute(o.model);
-  auto modelText = readFile(model.string());
-  if (!modelText)
-    return fail(modelText.message());
-  if (Status s = checkModelText(o.model, *modelText); !s)
-    return fail(s.message());
-  std::string dbHash = "none";
-  fs::path db;
-  if (!o.db.empty()) {
-    db = fs::absolute(o.db);
-    if (!fs::exists(db))
-      return fail(o.db + ": no such schedule database (create one with "
-                         "`tessel db init` or `tessel tune`)");
-    auto bytes = readFile(db.string());
-    if (!bytes)
-      return fail(bytes.message());
-    dbHash = sha256Hex(*bytes);
-    if (Status s = checkOptionPath("database", db.string()); !s)
-      return fail(s.message());
-  }
-  std::error_code ec;
-  fs::path out = fs::absolute(o.outDir);
-  auto scratch = makeScratchDir("tessel-compile");
-  if (!scratch)
-    return fail(scratch.message());
-  fs::path work(*scratch);
-  auto cleanup = [&]() {
-    if (o.keepTemps)
-      std::cerr << "tessel: intermediate files kept in " << work.string() << "\n";
-    else
-      fs::remove_all(work, ec);
-  };
+    return makeError("-o " + o.outDir + ": exists and is not a directory");
+  return Status::ok();
+}
 
+/// What the compile reads: the model's text and the database, with the
+/// hashes the report records.
+struct CompileInputs {
+  fs::path model, db; ///< absolute; db empty without --db
+  std::string modelText, dbHash = "none";
+};
+
+Result<CompileInputs> readInputs(const CompileOptions &o) {
+  CompileInputs in;
+  in.model = fs::absolute(o.model);
+  auto text = readFile(in.model.string());
+  if (!text)
+    return makeError(text.message());
+  if (Status s = checkModelText(o.model, *text); !s)
+    return makeError(s.message());
+  in.modelText = *text;
+  if (o.db.empty())
+    return in;
+  in.db = fs::absolute(o.db);
+  if (!fs::exists(in.db))
+    return makeError(
+        o.db + ": no such schedule database (create one with `tessel db init` "
+               "or `tessel tune`)");
+  auto bytes = readFile(in.db.string());
+  if (!bytes)
+    return makeError(bytes.message());
+  in.dbHash = sha256Hex(*bytes);
+  if (Status s = checkOptionPath("database", in.db.string()); !s)
+    return makeError(s.message());
+  return in;
+}
+
+/// The tessel-compile pipeline's options for `o`.
+std::string pipelineOptions(const CompileOptions &o, const fs::path &db) {
   std::string pipeline = "report=coverage.txt header=model.h";
   if (!db.empty())
     pipeline += " db=" + db.string();
@@ -187,65 +191,84 @@ int runCompile(const CompileOptions &o) {
     pipeline += " scalable=1";
   if (o.threads > 1)
     pipeline += " threads=" + std::to_string(o.threads);
-  // kernels=halide or auto: the database's Halide records as a tessel aot
-  // library,
-  // which the ops with a tuned Halide kernel call.
-  size_t halideKernels = 0;
-  if (o.kernels != "mlir") {
+  return pipeline;
+}
+
+/// With --kernels halide or auto: the database's Halide records as a tessel
+/// aot library in work/kernels, which the ops with a tuned Halide kernel
+/// call; their number.
+Result<size_t> buildHalideKernels(const CompileOptions &o,
+                                  const CompileInputs &in,
+                                  const TargetPreset &preset,
+                                  const fs::path &work, std::string &pipeline) {
 #ifdef TESSEL_HAVE_TUNER
-    auto lib = buildKernelLibrary(db.string(), *preset, (work / "kernels").string(),
-                                  o.threads);
-    if (!lib) {
-      cleanup();
-      return fail(lib.message());
-    }
-    for (const std::string &skipped : lib->skipped)
-      std::cerr << "tessel: no Halide kernel for " << skipped << "\n";
-    halideKernels = lib->kernels.size();
-    pipeline += " kernels=" + o.kernels +
-                " kernel-lib=" + (work / "kernels" / "tessel_kernels.h").string();
+  auto lib = buildKernelLibrary(in.db.string(), preset,
+                                (work / "kernels").string(), o.threads);
+  if (!lib)
+    return makeError(lib.message());
+  for (const std::string &skipped : lib->skipped)
+    std::cerr << "tessel: no Halide kernel for " << skipped << "\n";
+  pipeline += " kernels=" + o.kernels +
+              " kernel-lib=" + (work / "kernels" / "tessel_kernels.h").string();
+  return lib->kernels.size();
 #else
-    cleanup();
-    return fail("--kernels " + o.kernels + " needs tessel built with Halide");
+  return makeError("--kernels " + o.kernels +
+                   " needs tessel built with Halide");
 #endif
-  }
-  auto steps = mlirObjectSteps(model.string(), "model", pipeline, *preset);
-  if (Status s = compileModelRuntime(*preset, work.string(), "tessel_runtime.o"); !s) {
-    cleanup();
-    return fail(s.message() + " while compiling the model runtime");
-  }
-  // libmodel.a: the model, its runtime, and the kernels it calls.
-  std::vector<std::string> archive = {llvmTool("llvm-ar"), "qcsLD", "libmodel.a",
-                                      "model.o", "tessel_runtime.o"};
+}
+
+/// model.o, the runtime and libmodel.a (with the kernels it calls) in work.
+Status buildInScratch(const CompileOptions &o, const CompileInputs &in,
+                      const TargetPreset &preset, const fs::path &work,
+                      const std::string &pipeline) {
+  auto steps = mlirObjectSteps(in.model.string(), "model", pipeline, preset);
+  if (Status s = compileModelRuntime(preset, work.string(), "tessel_runtime.o");
+      !s)
+    return makeError(s.message() + " while compiling the model runtime");
+  std::vector<std::string> archive = {llvmTool("llvm-ar"), "qcsLD",
+                                      "libmodel.a", "model.o",
+                                      "tessel_runtime.o"};
   if (o.kernels != "mlir")
     archive.push_back("kernels/libtessel_kernels.a");
   steps.push_back(archive);
-  if (Status s = runSteps(steps, work, o.verbose); !s) {
-    cleanup();
-    return fail(s.message() + " while compiling " + o.model);
-  }
-  // model.h without the build's scratch path; report.txt with provenance.
-  auto coverage = readFile((work / "coverage.txt").string());
+  if (Status s = runSteps(steps, work, o.verbose); !s)
+    return makeError(s.message() + " while compiling " + o.model);
+  return Status::ok();
+}
+
+/// What a program linking libmodel.a needs besides it.
+std::string linkFlags(unsigned threads) {
+  return threads > 1
+             ? "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib "
+               "-lpthread -ldl -lm"
+             : "-lpthread -ldl -lm";
+}
+
+/// report.txt: provenance, then the coverage the pipeline wrote.
+std::string reportText(const CompileOptions &o, const CompileInputs &in,
+                       const TargetPreset &preset, size_t halideKernels,
+                       const Result<std::string> &coverage) {
   std::ostringstream report;
   report << "tessel compile report\n"
-         << "model: " << o.model << " sha256 " << sha256Hex(*modelText) << "\n"
-         << "target: " << preset->name << " (" << preset->llvmTriple << ", cpu "
-         << preset->llvmCpu << ", " << preset->llvmFeatures << ")\n"
+         << "model: " << o.model << " sha256 " << sha256Hex(in.modelText)
+         << "\n"
+         << "target: " << preset.name << " (" << preset.llvmTriple << ", cpu "
+         << preset.llvmCpu << ", " << preset.llvmFeatures << ")\n"
          << "db: " << (o.db.empty() ? std::string("none") : o.db) << " sha256 "
-         << dbHash << "\n"
+         << in.dbHash << "\n"
          << "lowering: "
          << (o.baseline ? "baseline (untiled upstream loops)"
              : o.kernels != "mlir"
-                 ? "tessel schedules; ops whose chosen record is a Halide kernel call it (" +
+                 ? "tessel schedules; ops whose chosen record is a Halide "
+                   "kernel call it (" +
                        std::to_string(halideKernels) + " kernels in libmodel.a)"
                  : std::string("tessel schedules (tiled, vectorized)"))
          << "\n"
          << "threads: "
-         << (o.threads > 1
-                 ? std::to_string(o.threads) +
-                       " (OpenMP parallel loops: link libomp, e.g. "
-                       "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib)"
-                 : std::string("1"))
+         << (o.threads > 1 ? std::to_string(o.threads) +
+                                 " (OpenMP parallel loops: link libomp, e.g. " +
+                                 linkFlags(o.threads) + ")"
+                           : std::string("1"))
          << "\n"
          << "tools: tessel " << kTesselVersion << ", MLIR/LLVM "
          << toolVersion(llvmTool("llc")) << "\n";
@@ -253,41 +276,88 @@ int runCompile(const CompileOptions &o) {
     report << "coverage (location: source schedule-id signature):\n" << *coverage;
   else if (o.baseline)
     report << "coverage: none (baseline lowering applies no schedules)\n";
+  return report.str();
+}
+
+/// The outputs copied from work to -o, with report.txt and model.link.
+Status writeOutputs(const CompileOptions &o, const fs::path &work,
+                    const std::string &report) {
+  std::error_code ec;
+  fs::path out = fs::absolute(o.outDir);
   fs::create_directories(out, ec);
-  if (ec) {
-    cleanup();
-    return fail(o.outDir + ": " + ec.message());
-  }
+  if (ec)
+    return makeError(o.outDir + ": " + ec.message());
   std::vector<std::string> outputs = {"model.o", "model.h", "libmodel.a"};
   if (o.kernels != "mlir")
     outputs.push_back("kernels/tessel_kernels.h");
   for (const std::string &f : outputs) {
     fs::copy_file(work / f, out / fs::path(f).filename(),
                   fs::copy_options::overwrite_existing, ec);
-    if (ec) {
-      cleanup();
-      return fail((out / fs::path(f).filename()).string() + ": " + ec.message());
-    }
+    if (ec)
+      return makeError((out / fs::path(f).filename()).string() + ": " +
+                       ec.message());
   }
-  std::ofstream(out / "report.txt") << report.str();
-  // How to link libmodel.a, for build systems: out/model.link.
-  std::string link =
-      o.threads > 1
-          ? "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib "
-            "-lpthread -ldl -lm"
-          : "-lpthread -ldl -lm";
-  std::ofstream(out / "model.link") << link << "\n";
-  cleanup();
+  std::ofstream(out / "report.txt") << report;
+  std::ofstream(out / "model.link")
+      << linkFlags(o.threads) << "\n"; // for build systems
+  return Status::ok();
+}
+
+/// The scratch directory of one compile, removed when it goes (unless
+/// --keep-temps).
+struct Scratch {
+  fs::path dir;
+  bool keep = false;
+  ~Scratch() {
+    std::error_code ec;
+    if (dir.empty())
+      return;
+    if (keep)
+      std::cerr << "tessel: intermediate files kept in " << dir.string()
+                << "\n";
+    else
+      fs::remove_all(dir, ec);
+  }
+};
+
+int runCompile(const CompileOptions &o) {
+  auto preset = resolveTarget(o.target);
+  if (!preset)
+    return fail(preset.message());
+  if (Status s = checkOptions(o, *preset); !s)
+    return fail(s.message());
+  auto in = readInputs(o);
+  if (!in)
+    return fail(in.message());
+  auto dir = makeScratchDir("tessel-compile");
+  if (!dir)
+    return fail(dir.message());
+  Scratch scratch{fs::path(*dir), o.keepTemps};
+  std::string pipeline = pipelineOptions(o, in->db);
+  size_t halideKernels = 0;
+  if (o.kernels != "mlir") {
+    auto n = buildHalideKernels(o, *in, *preset, scratch.dir, pipeline);
+    if (!n)
+      return fail(n.message());
+    halideKernels = *n;
+  }
+  if (Status s = buildInScratch(o, *in, *preset, scratch.dir, pipeline); !s)
+    return fail(s.message());
+  auto coverage = readFile((scratch.dir / "coverage.txt").string());
+  std::string report = reportText(o, *in, *preset, halideKernels, coverage);
+  if (Status s = writeOutputs(o, scratch.dir, report); !s)
+    return fail(s.message());
   std::cout << "wrote " << (fs::path(o.outDir) / "model.o").string()
             << ", libmodel.a, model.h, report.txt, model.link";
   if (coverage) {
     auto pos = coverage->rfind("summary:");
     if (pos != std::string::npos)
-      std::cout << " (" << coverage->substr(pos, coverage->find('\n', pos) - pos)
+      std::cout << " ("
+                << coverage->substr(pos, coverage->find('\n', pos) - pos)
                 << ")";
   }
   std::cout << "\nlink: " << (fs::path(o.outDir) / "libmodel.a").string() << " "
-            << link << "\n";
+            << linkFlags(o.threads) << "\n";
   return 0;
 }
 
