@@ -52,6 +52,21 @@ std::string diagnosticHead(const std::string &text, int maxLines) {
   return head;
 }
 
+std::string crashOrigin(const std::string &stderrText) {
+  bool stack = false, ours = false;
+  std::istringstream in(stderrText);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(" #", 0) == 0) {
+      stack = true;
+      ours |= line.find("tessel::") != std::string::npos;
+    }
+  if (!stack)
+    return " (it printed no stack: --verbose shows what it printed)";
+  return ours ? " in tessel's code (a tessel bug: --verbose shows the stack)"
+              : " in MLIR's or LLVM's own code, not tessel's (an upstream bug "
+                "on this input: --verbose shows the stack)";
+}
+
 Status runTool(const std::vector<std::string> &argv, const std::string &cwd,
                const std::string &outFile, const std::string &errFile) {
   pid_t pid = fork();

@@ -20,6 +20,11 @@ std::string signalText(int sig);
 /// were left out.
 std::string diagnosticHead(const std::string &text, int maxLines = 8);
 
+/// Where a tool that crashed died, from the stack it printed on stderr: in
+/// tessel's code (a tessel bug) or in MLIR's or LLVM's own (an upstream
+/// one), as text to append to the error (" in tessel's code (...)").
+std::string crashOrigin(const std::string &stderrText);
+
 /// Runs `argv` in directory `cwd` (stdout to `outFile` if given; stderr to
 /// `errFile` if given, else it passes through); the error names the tool and
 /// how it failed (the signal's name when it crashed).

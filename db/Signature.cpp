@@ -453,14 +453,14 @@ Status TaskSignature::normalize() {
       e = buf;
     }
   }
-  for (const auto &e : epilogue)
+  for (const auto &e : epilogue) {
     if (!validEpilogueItem(e))
       return makeError("unknown epilogue item `" + e +
                        "` (known: bias, relu, relu6, clamp:LO:HI, add, "
                        "sigmoid, tanh, requant:SCALE:ZP)");
-  for (const auto &e : epilogue)
     if (Status s = checkEpilogueValues(e); !s)
       return s;
+  }
   if (fi.windowed) {
     auto o = outputSpatial();
     if (o[0] <= 0 || o[1] <= 0)

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 namespace fs = std::filesystem;
 
@@ -50,10 +51,20 @@ Status compileModelRuntime(const TargetPreset &preset, const std::string &dir,
   return runTool({*cc, "-O2", "-fPIC", "-c", source, "-o", object}, dir);
 }
 
-Status runSteps(const std::vector<std::vector<std::string>> &steps, const std::string &cwd) {
-  for (const auto &step : steps)
-    if (Status s = runTool(step, cwd); !s)
+Status runSteps(const std::vector<std::vector<std::string>> &steps,
+                const std::string &cwd, bool verbose) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    std::string errFile =
+        (fs::path(cwd) / ("step" + std::to_string(i) + ".stderr")).string();
+    Status s = runTool(steps[i], cwd, "", errFile);
+    auto text = readFile(errFile);
+    if (text && !text->empty())
+      std::cerr << (s || verbose ? *text : diagnosticHead(*text));
+    if (!s && text && s.message().find(" crashed (") != std::string::npos)
+      return makeError(s.message() + crashOrigin(*text));
+    if (!s)
       return s;
+  }
   return Status();
 }
 

@@ -28,8 +28,12 @@ std::vector<std::vector<std::string>> mlirObjectSteps(const std::string &input,
 Status compileModelRuntime(const TargetPreset &preset, const std::string &dir,
                            const std::string &object);
 
-/// Runs `steps` in `cwd`, stopping at the first that fails (its error).
-Status runSteps(const std::vector<std::vector<std::string>> &steps, const std::string &cwd);
+/// Runs `steps` in `cwd`, stopping at the first that fails (its error,
+/// with where it died if it crashed). Each step's stderr goes to a file in
+/// `cwd` and then to this process's stderr: whole when the step succeeded
+/// or with `verbose`, else its head (diagnosticHead: no IR or stack dumps).
+Status runSteps(const std::vector<std::vector<std::string>> &steps,
+                const std::string &cwd, bool verbose = false);
 
 } // namespace tessel
 

@@ -284,7 +284,9 @@ Status referenceInChild(const TaskSignature &task, const KernelArrays &arrays,
 
 } // namespace
 
-Status checkFitsMemory(const TaskSignature &task) {
+Status checkMeasurable(const TaskSignature &task) {
+  if (Status s = checkTunable(task); !s)
+    return s;
   double need = fixtureBytes(task);
   double have =
       static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
@@ -298,9 +300,7 @@ Status checkFitsMemory(const TaskSignature &task) {
 
 Result<std::shared_ptr<TaskFixture>>
 TaskFixture::create(const TaskSignature &task, uint64_t seed, double deadline) {
-  if (Status s = checkTunable(task); !s)
-    return makeError(s.message());
-  if (Status s = checkFitsMemory(task); !s)
+  if (Status s = checkMeasurable(task); !s)
     return makeError(s.message());
   auto f = std::make_shared<TaskFixture>();
   f->task_ = task;

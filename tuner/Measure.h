@@ -59,8 +59,8 @@ struct MeasureResult {
 /// fork) by every candidate's child.
 class TaskFixture {
 public:
-  /// Fails if no candidate of the task could verify (checkTunable), if its
-  /// arrays would not fit this machine's memory, or if the reference (naive
+  /// Fails if the task cannot be measured here (checkMeasurable), or if the
+  /// reference (naive
   /// loops, computed in a child) fails or is not done by `deadline` (a
   /// steady-clock time in seconds, as now(); 0: no limit).
   static Result<std::shared_ptr<TaskFixture>>
@@ -77,10 +77,11 @@ private:
   double tolerance_ = 0;
 };
 
-/// Fails, naming the sizes, when a fixture of `task` (its arrays, their
-/// values as doubles and the reference output) would take more than half of
-/// this machine's physical memory.
-Status checkFitsMemory(const TaskSignature &task);
+/// Fails with the reason when `task` cannot be measured here: no candidate
+/// could verify (checkTunable), or a fixture of it (its arrays, their values
+/// as doubles and the reference output) would take more than half of this
+/// machine's physical memory (naming the sizes).
+Status checkMeasurable(const TaskSignature &task);
 
 /// Seconds on the steady clock: the time base of deadlines here.
 double steadyNow();

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <csignal>
 #include <set>
 
@@ -23,11 +22,8 @@ std::atomic<bool> interrupted{false};
 
 void onSigint(int) { interrupted = true; }
 
-double now() {
-  return std::chrono::duration<double>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+// The clock of the deadlines passed to TaskFixture::create.
+double now() { return steadyNow(); }
 
 void keepBest(std::optional<double> &slot, double v) {
   if (!slot || v < *slot)

@@ -59,44 +59,6 @@ Status checkModelText(const std::string &path, const std::string &text) {
   return Status::ok();
 }
 
-/// Where a crashed tool died, from the stack it printed: in tessel's code
-/// (a tessel bug) or in MLIR's or LLVM's own (an upstream one).
-std::string crashOrigin(const std::string &stderrText) {
-  bool stack = false, ours = false;
-  std::istringstream in(stderrText);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(" #", 0) == 0) {
-      stack = true;
-      ours |= line.find("tessel::") != std::string::npos;
-    }
-  if (!stack)
-    return " (it printed no stack: --verbose shows what it printed)";
-  return ours ? " in tessel's code (a tessel bug: --verbose shows the stack)"
-              : " in MLIR's or LLVM's own code, not tessel's (an upstream bug "
-                "on this input: "
-                "--verbose shows the stack)";
-}
-
-/// Runs the tools of `steps` in `work`, each one's stderr in a file there;
-/// on failure prints the head of its diagnostics (all of them with
-/// `verbose`) and fails naming the tool.
-Status runSteps(const std::vector<std::vector<std::string>> &steps,
-                const fs::path &work, bool verbose) {
-  for (size_t i = 0; i < steps.size(); ++i) {
-    std::string errFile =
-        (work / ("step" + std::to_string(i) + ".stderr")).string();
-    Status s = runTool(steps[i], work.string(), "", errFile);
-    auto text = readFile(errFile);
-    if (text && !text->empty())
-      std::cerr << (s || verbose ? *text : diagnosticHead(*text));
-    if (!s && text && s.message().find(" crashed (") != std::string::npos)
-      return makeError(s.message() + crashOrigin(*text));
-    if (!s)
-      return s;
-  }
-  return Status::ok();
-}
-
 /// Rejects paths the pipeline option syntax cannot carry.
 Status checkOptionPath(const std::string &what, const std::string &path) {
   for (char c : path)
@@ -231,7 +193,7 @@ Status buildInScratch(const CompileOptions &o, const CompileInputs &in,
   if (o.kernels != "mlir")
     archive.push_back("kernels/libtessel_kernels.a");
   steps.push_back(archive);
-  if (Status s = runSteps(steps, work, o.verbose); !s)
+  if (Status s = runSteps(steps, work.string(), o.verbose); !s)
     return makeError(s.message() + " while compiling " + o.model);
   return Status::ok();
 }

@@ -5,7 +5,6 @@
 #include "db/Database.h"
 #include "db/Realizer.h"
 #include "db/TasksFile.h"
-#include "kernels/Reference.h"
 #include "tools/tessel/Table.h"
 #include "tuner/Measure.h"
 #include "tuner/Session.h"
@@ -135,11 +134,8 @@ int runTune(const TuneCommandOptions &o) {
       return fail("--task `" + text + "`: " + sig.message());
     // Refused before any budget is spent; a tasks file's such tasks are
     // skipped with a note instead.
-    Status ok = checkTunable(*sig);
-    if (ok)
-      ok = checkFitsMemory(*sig);
-    if (!ok)
-      return fail("--task `" + text + "`: " + ok.message());
+    if (Status s = checkMeasurable(*sig); !s)
+      return fail("--task `" + text + "`: " + s.message());
     tasks.add(*sig);
   }
   TuneOptions opts;
