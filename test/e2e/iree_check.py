@@ -2,7 +2,7 @@
 """Run IREE's self-checking e2e tests with upstream MLIR tools.
 
 Inputs are IREE e2e test files (third-party, read-only; see
-/work/shared/models/MANIFEST.md).  For every test FUNCTION the driver
+../shared/models/MANIFEST.md beside the checkout).  For every test FUNCTION the driver
   1. builds a standalone upstream-MLIR module (iree_rewrite.build_module):
      IREE inputs become arguments of the test function, `check.*` ops count
      mismatching elements, and an added `@main` prints
@@ -48,7 +48,9 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iree_rewrite  # noqa: E402
 
-MODELS = os.environ.get("TESSEL_MODELS", "/work/shared/models")
+# The shared models sit beside the checkout: <root>/../shared/models.
+MODELS = os.environ.get("TESSEL_MODELS", os.path.normpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "models")))
 DEFAULT_GROUPS = [
     ("tosa", os.path.join(MODELS, "tosa/iree_e2e_tosa_ops")),
     ("tosa_regression", os.path.join(MODELS, "tosa/iree_e2e_regression")),
