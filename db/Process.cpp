@@ -207,10 +207,14 @@ bool onPath(const std::string &tool) {
 }
 } // namespace
 
-Result<std::string> cCompilerFor(const std::string &arch) {
+std::string hostArch() {
   struct utsname u {};
   uname(&u);
-  std::string host = u.machine;
+  return u.machine;
+}
+
+Result<std::string> cCompilerFor(const std::string &arch) {
+  std::string host = hostArch();
   if (host == arch)
     return std::string("cc");
   if (arch == "aarch64") {

@@ -52,6 +52,8 @@ std::string shellQuote(const std::string &s);
 std::string selfDir();
 /// An LLVM 19 tool: /usr/lib/llvm-19/bin/NAME if present, else NAME-19.
 std::string llvmTool(const std::string &name);
+/// This machine's architecture as uname names it ("x86_64", "aarch64").
+std::string hostArch();
 /// The C compiler that builds objects for `arch` ("x86_64", "aarch64") on
 /// this machine: cc natively, aarch64-linux-gnu-gcc for arm64 from x86.
 /// Fails, saying which package to install, when it is missing.

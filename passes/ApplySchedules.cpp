@@ -5,8 +5,9 @@
 #include "passes/PassDetail.h"
 #include "passes/TaskMatch.h"
 
+#include "db/Coverage.h"
 #include "db/Database.h"
-#include "db/Format.h"
+#include "db/KernelTable.h"
 #include "db/Queries.h"
 #include "db/Schedule.h"
 #include "db/Target.h"
@@ -16,8 +17,6 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -25,24 +24,6 @@ using namespace mlir;
 
 namespace tessel {
 namespace {
-
-/// The signatures of the kernels a tessel_kernels.h declares, mapped to their
-/// functions (its table lines: {"signature", "function"},).
-Result<std::map<std::string, std::string>> readKernelTable(const std::string &path) {
-  std::ifstream in(path);
-  if (!in)
-    return makeError(path + ": cannot read the kernel library header");
-  std::map<std::string, std::string> table;
-  std::string line;
-  while (std::getline(in, line)) {
-    auto a = line.find("{\""), b = line.find("\", \""), c = line.rfind("\"}");
-    if (a == std::string::npos || b == std::string::npos || c == std::string::npos ||
-        b < a || c < b)
-      continue;
-    table[line.substr(a + 2, b - a - 2)] = line.substr(b + 4, c - b - 4);
-  }
-  return table;
-}
 
 /// `op`'s location as the report prints it.
 std::string locationText(Operation *op) {
@@ -52,15 +33,20 @@ std::string locationText(Operation *op) {
   return ls.str();
 }
 
-/// The report line of an op that is not a task: its name and loop ranges.
-std::string untiledLine(linalg::LinalgOp op) {
+/// The coverage entry of an op that is not a task: its name and loop ranges.
+CoverageEntry untiledEntry(linalg::LinalgOp op) {
   std::string shape;
   for (int64_t e : op.getStaticLoopRanges())
     shape += (shape.empty() ? "" : "x") +
              (ShapedType::isDynamic(e) ? std::string("?") : std::to_string(e));
-  return "untiled - " + op->getName().getStringRef().str() + " " + shape + " (" +
-         std::to_string(op.getNumParallelLoops()) + " parallel, " +
-         std::to_string(op.getNumReductionLoops()) + " reduction loops) [upstream loops]";
+  CoverageEntry entry;
+  entry.location = locationText(op);
+  entry.source = "untiled";
+  entry.op = op->getName().getStringRef().str() + " " + shape + " (" +
+             std::to_string(op.getNumParallelLoops()) + " parallel, " +
+             std::to_string(op.getNumReductionLoops()) + " reduction loops)";
+  entry.code = "upstream";
+  return entry;
 }
 
 struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
@@ -87,21 +73,20 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
       return signalPassFailure();
     }
     RecordChooser chooser(*rows, *preset, threads);
-    std::map<Operation *, std::string> lines;
-    std::set<Operation *> epilogues; // part of a task's line
-    std::map<std::string, int> counts;
+    std::map<Operation *, CoverageEntry> entries;
+    std::set<Operation *> epilogues; // part of a task's entry
     bool failed = false;
     forEachTask(module, "no schedule", [&](linalg::LinalgOp op, const MatchedTask &task) {
-      auto line = applyTo(op, task.signature, chooser, *emit, *table, counts);
-      if (!line)
+      auto entry = applyTo(op, task.signature, chooser, *emit, *table);
+      if (!entry)
         failed = true;
       else
-        lines[op] = *line;
+        entries[op] = *entry;
       epilogues.insert(task.epilogueOps.begin(), task.epilogueOps.end());
     });
     if (failed)
       return signalPassFailure();
-    if (failed = !writeReport(module, *preset, lines, epilogues, counts); failed)
+    if (failed = !writeReport(module, *preset, entries, epilogues); failed)
       return signalPassFailure();
   }
 
@@ -127,92 +112,94 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
 
   /// The kernels of the library to call (kernels=halide or auto with
   /// kernel-lib); without one, every task's kernel is assumed to exist.
-  Result<std::optional<std::map<std::string, std::string>>> kernelTable() const {
+  Result<std::optional<KernelTable>> kernelTable() const {
     if (kernels == "mlir" || kernelLib.empty())
-      return std::optional<std::map<std::string, std::string>>();
+      return std::optional<KernelTable>();
     auto table = readKernelTable(kernelLib);
     if (!table)
       return makeError(table.message());
-    return std::optional<std::map<std::string, std::string>>(std::move(*table));
+    return std::optional<KernelTable>(std::move(*table));
   }
 
-  /// Chooses and attaches `op`'s schedule; returns its report line.
-  std::optional<std::string>
-  applyTo(linalg::LinalgOp op, const TaskSignature &sig, const RecordChooser &chooser,
-          RealizerSet emit, const std::optional<std::map<std::string, std::string>> &table,
-          std::map<std::string, int> &counts) {
-    Builder b(op.getContext());
-    if (auto given = op->getAttrOfType<StringAttr>(kScheduleAttr)) {
-      auto s = Schedule::fromJson(given.str());
-      if (!s) {
-        op->emitError() << "tessel.schedule: " << s.message();
-        return std::nullopt;
-      }
-      std::string source = "given";
-      if (auto src = op->getAttrOfType<StringAttr>(kScheduleSourceAttr))
-        source = src.str();
-      counts[source]++;
-      return source + " " + s->hash().substr(0, 12) + " " + sig.canonical() + " [mlir]";
-    }
+  /// Chooses and attaches `op`'s schedule; returns its coverage entry.
+  std::optional<CoverageEntry> applyTo(linalg::LinalgOp op, const TaskSignature &sig,
+                                       const RecordChooser &chooser, RealizerSet emit,
+                                       const std::optional<KernelTable> &table) {
+    CoverageEntry entry;
+    entry.location = locationText(op);
+    entry.op = sig.canonical();
+    if (op->getAttrOfType<StringAttr>(kScheduleAttr))
+      return givenEntry(op, entry);
     ScheduleChoice c = chooser.choose(sig, emit);
     std::string kernel;
     if (c.realizer == Realizer::Halide) {
-      std::string function = "tessel_k_" + sig.hash().substr(0, 16);
+      kernel = kernelFunctionName(sig.hash());
       if (table) {
         auto it = table->find(sig.canonical());
-        function = it == table->end() ? "" : it->second;
+        kernel = it == table->end() ? "" : it->second;
       }
-      if (function.empty()) {
+      if (kernel.empty()) {
         std::string why = "the Halide kernel of record " + c.id + " is not in the library";
         c = chooser.choose(sig, RealizerSet::MlirOnly);
         c.note = why + (c.note.empty() ? "" : "; " + c.note);
-      } else {
-        kernel = function;
       }
     }
-    counts[c.source]++;
-    std::string line = c.source + " " + c.id + " " + sig.canonical();
-    if (c.source == "none") {
-      line += " [upstream loops]";
-    } else {
-      op->setAttr(kScheduleAttr, b.getStringAttr(c.schedule.canonicalJson()));
-      op->setAttr(kScheduleSourceAttr, b.getStringAttr(c.source));
-      op->setAttr(kScheduleIdAttr, b.getStringAttr(c.id));
-      if (!kernel.empty())
-        op->setAttr(kKernelAttr, b.getStringAttr(kernel));
-      line += kernel.empty() ? " [mlir]" : " [halide " + kernel + "]";
-    }
-    if (c.medianSec)
-      line += " measured " + formatSeconds(c.medianSec);
-    if (!c.note.empty())
-      line += " (" + c.note + ")";
+    entry.source = c.source;
+    entry.scheduleId = c.id;
+    entry.code = c.source == "none" ? "upstream" : kernel.empty() ? "mlir" : "halide";
+    entry.kernel = kernel;
+    entry.measuredSec = c.medianSec;
+    entry.note = c.note;
+    if (c.source != "none")
+      attach(op, c, kernel);
     if (remarks)
-      op->emitRemark() << line;
-    return line;
+      op->emitRemark() << entry.line();
+    return entry;
   }
 
-  /// The coverage report: one line per compute op in program order (tasks
+  /// The entry of an op whose input carried its schedule.
+  std::optional<CoverageEntry> givenEntry(linalg::LinalgOp op, CoverageEntry entry) {
+    auto s = Schedule::fromJson(op->getAttrOfType<StringAttr>(kScheduleAttr).str());
+    if (!s) {
+      op->emitError() << "tessel.schedule: " << s.message();
+      return std::nullopt;
+    }
+    entry.source = "given";
+    if (auto src = op->getAttrOfType<StringAttr>(kScheduleSourceAttr))
+      entry.source = src.str();
+    entry.scheduleId = s->hash().substr(0, 12);
+    entry.code = "mlir";
+    if (auto kernel = op->getAttrOfType<StringAttr>(kKernelAttr))
+      entry.code = "halide", entry.kernel = kernel.str();
+    return entry;
+  }
+
+  /// The chosen schedule on `op`, for the passes that realize it.
+  static void attach(linalg::LinalgOp op, const ScheduleChoice &c, const std::string &kernel) {
+    Builder b(op.getContext());
+    op->setAttr(kScheduleAttr, b.getStringAttr(c.schedule.canonicalJson()));
+    op->setAttr(kScheduleSourceAttr, b.getStringAttr(c.source));
+    op->setAttr(kScheduleIdAttr, b.getStringAttr(c.id));
+    if (!kernel.empty())
+      op->setAttr(kKernelAttr, b.getStringAttr(kernel));
+  }
+
+  /// The coverage report: one entry per compute op in program order (tasks
   /// with their choice, other ops as untiled; a task's epilogue ops are part
-  /// of its line), then the counts.
+  /// of its entry), then the counts. A `report` path ending in .json gets
+  /// the JSON form (Coverage::toJson), any other the text.
   bool writeReport(ModuleOp module, const TargetPreset &preset,
-                   const std::map<Operation *, std::string> &lines,
-                   const std::set<Operation *> &epilogues,
-                   std::map<std::string, int> &counts) {
-    std::string text;
-    llvm::raw_string_ostream report(text);
+                   const std::map<Operation *, CoverageEntry> &entries,
+                   const std::set<Operation *> &epilogues) {
+    Coverage coverage;
+    coverage.target = preset.name;
     module.walk([&](linalg::LinalgOp op) {
-      auto it = lines.find(op);
-      if (it != lines.end()) {
-        report << locationText(op) << ": " << it->second << "\n";
-      } else if (!isa<linalg::FillOp>(op) && !epilogues.count(op)) {
-        counts["untiled"]++;
-        report << locationText(op) << ": " << untiledLine(op) << "\n";
-      }
+      auto it = entries.find(op);
+      if (it != entries.end())
+        coverage.ops.push_back(it->second);
+      else if (!isa<linalg::FillOp>(op) && !epilogues.count(op))
+        coverage.ops.push_back(untiledEntry(op));
     });
-    report << "summary:";
-    for (const char *k : {"tuned", "nearest", "default", "given", "none", "untiled"})
-      report << " " << k << "=" << counts[k];
-    report << "\n";
     if (this->report.empty())
       return true;
     std::string err;
@@ -221,7 +208,8 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
       module.emitError() << "tessel-apply-schedules: " << err;
       return false;
     }
-    f->os() << "target " << preset.name << "\n" << report.str();
+    bool json = llvm::StringRef(this->report).ends_with(".json");
+    f->os() << (json ? coverage.toJson() : coverage.text());
     f->keep();
     return true;
   }

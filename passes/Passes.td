@@ -53,7 +53,7 @@ def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
     Option<"target", "target", "std::string", /*default=*/"\"host\"",
            "Target preset name, or 'host'">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
-           "Write the coverage report to this file">,
+           "Write the coverage report to this file (JSON if it ends in .json)">,
     Option<"remarks", "remarks", "bool", /*default=*/"false",
            "Emit one remark per op with its coverage line">,
     Option<"kernels", "kernels", "std::string", /*default=*/"\"mlir\"",
@@ -61,7 +61,7 @@ def ApplySchedules : Pass<"tessel-apply-schedules", "mlir::ModuleOp"> {
            "an op with a tuned Halide kernel calls it (tessel.kernel); 'auto': "
            "each op the faster measured of the two">,
     Option<"kernelLib", "kernel-lib", "std::string", /*default=*/"\"\"",
-           "With kernels=halide or auto: the tessel_kernels.h of the library to "
+           "With kernels=halide or auto: the tessel_kernels.json of the library to "
            "call (only its kernels are used); empty: every tuned task">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "The thread count the model runs on: only records measured on that "

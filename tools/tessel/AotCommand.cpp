@@ -37,7 +37,7 @@ int runAot(const AotOptions &o) {
               << preset->name
               << " (tune with --realizer halide first): the library is empty\n";
   std::cout << "wrote " << (std::filesystem::path(o.outDir) / "libtessel_kernels.a").string()
-            << " and tessel_kernels.h: " << lib->kernels.size() << " kernel"
+            << ", tessel_kernels.h and tessel_kernels.json: " << lib->kernels.size() << " kernel"
             << (lib->kernels.size() == 1 ? "" : "s") << " for " << preset->name
             << " (" << preset->arch << ")\n";
   for (const AotKernelInfo &k : lib->kernels)
@@ -56,6 +56,8 @@ void addAotCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--target", o->target, "Target preset or 'host'")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->outDir, "Output directory")->required();
+  setExamples(cmd, {"tessel aot --db s.db -o kernels",
+                    "tessel aot --db s.db --target graviton3 -o kernels-arm64"});
   cmd->callback([o, &exitCode]() { exitCode = runAot(*o); });
 }
 

@@ -2,6 +2,7 @@
 #include "tools/tessel/AotLibrary.h"
 
 #include "db/Database.h"
+#include "db/KernelTable.h"
 #include "db/Queries.h"
 #include "db/Schedule.h"
 #include "kernels/Aot.h"
@@ -134,10 +135,6 @@ std::string headerText(const TargetPreset &preset,
 
 } // namespace
 
-std::string aotFunctionName(const std::string &taskHash) {
-  return "tessel_k_" + taskHash.substr(0, 16);
-}
-
 Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
                                       const TargetPreset &preset,
                                       const std::string &outDir, int threads) {
@@ -177,7 +174,7 @@ Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
     AotKernelInfo k;
     k.signature = sig->canonical();
     k.taskHash = row.taskHash;
-    k.function = aotFunctionName(row.taskHash);
+    k.function = kernelFunctionName(row.taskHash);
     k.scheduleId = row.scheduleHash.substr(0, 12);
     k.medianSec = row.medianSec.value_or(0);
     k.machineCpu = row.machineCpu;
@@ -222,6 +219,10 @@ Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
     return makeError(s.message() + " while archiving the kernels");
   }
   std::ofstream(fs::path(outDir) / "tessel_kernels.h") << headerText(preset, lib.kernels);
+  KernelTable table;
+  for (const AotKernelInfo &k : lib.kernels)
+    table[k.signature] = k.function;
+  std::ofstream(fs::path(outDir) / "tessel_kernels.json") << kernelTableJson(preset.name, table);
   cleanup();
   return lib;
 }

@@ -26,10 +26,8 @@ struct AotLibrary {
   std::vector<std::string> skipped; ///< "signature: reason"
 };
 
-/// The C function name of the kernel of task `taskHash`.
-std::string aotFunctionName(const std::string &taskHash);
-
-/// Builds OUTDIR/libtessel_kernels.a and OUTDIR/tessel_kernels.h for
+/// Builds OUTDIR/libtessel_kernels.a, OUTDIR/tessel_kernels.h and its table
+/// as data, OUTDIR/tessel_kernels.json (db/KernelTable.h), for
 /// `preset` from the best Halide records in `dbPath` (those measured on
 /// `threads` threads first; records of the MLIR realizer are not Halide
 /// kernels). Tasks without a Halide kernel or whose kernel does not compile

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace tessel {
 
@@ -15,6 +16,9 @@ int fail(const std::string &message);
 /// 1", "must be between 1 and 1024"), for integer and real options.
 CLI::Validator atLeast(double min);
 CLI::Validator between(double lo, double hi);
+
+/// Ends `cmd`'s --help with its examples, one command line each.
+void setExamples(CLI::App *cmd, const std::vector<std::string> &lines);
 
 /// Names the unknown sub-command or option among `argv` and suggests the
 /// nearest known one ("unknown command `tun` (did you mean `tune`?)");

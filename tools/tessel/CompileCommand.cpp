@@ -10,6 +10,7 @@
 #endif
 #include "db/Process.h"
 
+#include "db/Coverage.h"
 #include "db/Hash.h"
 #include "db/Target.h"
 #include "db/Toolchain.h"
@@ -20,6 +21,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -35,6 +38,8 @@ struct CompileOptions {
   bool scalable = false;
   bool keepTemps = false;
   bool verbose = false;
+  bool json = false;   ///< the report as JSON on stdout
+  bool shared = false; ///< libmodel.so too
   unsigned threads = 1;
 };
 
@@ -144,7 +149,7 @@ Result<CompileInputs> readInputs(const CompileOptions &o) {
 
 /// The tessel-compile pipeline's options for `o`.
 std::string pipelineOptions(const CompileOptions &o, const fs::path &db) {
-  std::string pipeline = "report=coverage.txt header=model.h";
+  std::string pipeline = "report=coverage.json header=model.h";
   if (!db.empty())
     pipeline += " db=" + db.string();
   if (o.baseline)
@@ -171,7 +176,7 @@ Result<size_t> buildHalideKernels(const CompileOptions &o,
   for (const std::string &skipped : lib->skipped)
     std::cerr << "tessel: no Halide kernel for " << skipped << "\n";
   pipeline += " kernels=" + o.kernels +
-              " kernel-lib=" + (work / "kernels" / "tessel_kernels.h").string();
+              " kernel-lib=" + (work / "kernels" / "tessel_kernels.json").string();
   return lib->kernels.size();
 #else
   return makeError("--kernels " + o.kernels +
@@ -198,71 +203,179 @@ Status buildInScratch(const CompileOptions &o, const CompileInputs &in,
   return Status::ok();
 }
 
-/// What a program linking libmodel.a needs besides it.
-std::string linkFlags(unsigned threads) {
-  return threads > 1
-             ? "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib "
-               "-lpthread -ldl -lm"
-             : "-lpthread -ldl -lm";
+/// What a program linking libmodel.a needs besides it: with threads, libomp
+/// (LLVM 19's by its path on this machine; the target's own elsewhere).
+std::string linkFlags(const CompileOptions &o, const TargetPreset &preset) {
+  std::string system = "-lpthread -ldl -lm";
+  if (o.threads <= 1)
+    return system;
+  if (preset.arch != hostArch())
+    return "-lomp " + system;
+  return "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib " + system;
 }
 
-/// report.txt: provenance, then the coverage the pipeline wrote.
-std::string reportText(const CompileOptions &o, const CompileInputs &in,
-                       const TargetPreset &preset, size_t halideKernels,
-                       const Result<std::string> &coverage) {
-  std::ostringstream report;
-  report << "tessel compile report\n"
-         << "model: " << o.model << " sha256 " << sha256Hex(in.modelText)
-         << "\n"
-         << "target: " << preset.name << " (" << preset.llvmTriple << ", cpu "
-         << preset.llvmCpu << ", " << preset.llvmFeatures << ")\n"
-         << "db: " << (o.db.empty() ? std::string("none") : o.db) << " sha256 "
-         << in.dbHash << "\n"
-         << "lowering: "
-         << (o.baseline ? "baseline (untiled upstream loops)"
-             : o.kernels != "mlir"
-                 ? "tessel schedules; ops whose chosen record is a Halide "
-                   "kernel call it (" +
-                       std::to_string(halideKernels) + " kernels in libmodel.a)"
-                 : std::string("tessel schedules (tiled, vectorized)"))
-         << "\n"
-         << "threads: "
-         << (o.threads > 1 ? std::to_string(o.threads) +
-                                 " (OpenMP parallel loops: link libomp, e.g. " +
-                                 linkFlags(o.threads) + ")"
-                           : std::string("1"))
-         << "\n"
-         << "tools: tessel " << kTesselVersion << ", MLIR/LLVM "
-         << toolVersion(llvmTool("llc")) << "\n";
-  if (coverage)
-    report << "coverage (location: source schedule-id signature):\n" << *coverage;
-  else if (o.baseline)
-    report << "coverage: none (baseline lowering applies no schedules)\n";
-  return report.str();
+/// libmodel.so from the objects in work, linked with what linkFlags names;
+/// for another architecture the OpenMP symbols are left to the program
+/// (no libomp of that architecture here).
+Status linkShared(const CompileOptions &o, const TargetPreset &preset,
+                  const fs::path &work) {
+  auto cc = cCompilerFor(preset.arch);
+  if (!cc)
+    return makeError(cc.message());
+  std::vector<std::string> link = {*cc, "-shared", "-o", "libmodel.so", "model.o",
+                                   "tessel_runtime.o"};
+  if (o.kernels != "mlir")
+    link.push_back("kernels/libtessel_kernels.a");
+  std::istringstream flags(linkFlags(o, preset));
+  for (std::string f; flags >> f;)
+    if (preset.arch == hostArch() || f != "-lomp")
+      link.push_back(f);
+  if (Status s = runSteps({link}, work.string(), o.verbose); !s)
+    return makeError(s.message() + " while linking libmodel.so");
+  return Status::ok();
 }
 
-/// The outputs copied from work to -o, with report.txt and model.link.
+/// The compile report: where the outputs came from, then how each compute
+/// op is lowered. report.txt is its text, report.json and --json its JSON.
+struct CompileReport {
+  std::string model, modelSha, db, dbSha, lowering, link, llvm;
+  TargetPreset target;
+  unsigned threads = 1;
+  std::optional<Coverage> coverage; ///< none for --baseline
+
+  std::string text() const {
+    std::ostringstream r;
+    r << "tessel compile report\n"
+      << "model: " << model << " sha256 " << modelSha << "\n"
+      << "target: " << target.name << " (" << target.llvmTriple << ", cpu "
+      << target.llvmCpu << ", " << target.llvmFeatures << ")\n"
+      << "db: " << (db.empty() ? std::string("none") : db) << " sha256 " << dbSha << "\n"
+      << "lowering: " << lowering << "\n"
+      << "threads: "
+      << (threads > 1 ? std::to_string(threads) +
+                            " (OpenMP parallel loops: link libomp, e.g. " + link + ")"
+                      : std::string("1"))
+      << "\n"
+      << "tools: tessel " << kTesselVersion << ", MLIR/LLVM " << llvm << "\n";
+    if (coverage)
+      r << "coverage (location: source schedule-id signature):\n" << coverage->text();
+    else
+      r << "coverage: none (baseline lowering applies no schedules)\n";
+    return r.str();
+  }
+
+  std::string json() const {
+    nlohmann::ordered_json j = {
+        {"model", {{"path", model}, {"sha256", modelSha}}},
+        {"target",
+         {{"name", target.name},
+          {"triple", target.llvmTriple},
+          {"cpu", target.llvmCpu},
+          {"features", target.llvmFeatures}}},
+        {"db", {{"path", db.empty() ? nlohmann::ordered_json(nullptr)
+                                    : nlohmann::ordered_json(db)},
+                {"sha256", dbSha}}},
+        {"lowering", lowering},
+        {"threads", threads},
+        {"link", link},
+        {"tools", {{"tessel", kTesselVersion}, {"llvm", llvm}}},
+        {"coverage", coverage ? nlohmann::ordered_json::parse(coverage->toJson())
+                              : nlohmann::ordered_json(nullptr)}};
+    return j.dump(2) + "\n";
+  }
+};
+
+std::string loweringText(const CompileOptions &o, size_t halideKernels) {
+  if (o.baseline)
+    return "baseline (untiled upstream loops)";
+  if (o.kernels != "mlir")
+    return "tessel schedules; ops whose chosen record is a Halide kernel call it (" +
+           std::to_string(halideKernels) + " kernels in libmodel.a)";
+  return "tessel schedules (tiled, vectorized)";
+}
+
+/// The report of a compile whose pipeline wrote work/coverage.json.
+Result<CompileReport> makeReport(const CompileOptions &o, const CompileInputs &in,
+                                 const TargetPreset &preset, size_t halideKernels,
+                                 const fs::path &work) {
+  CompileReport r;
+  r.model = o.model;
+  r.modelSha = sha256Hex(in.modelText);
+  r.db = o.db;
+  r.dbSha = in.dbHash;
+  r.lowering = loweringText(o, halideKernels);
+  r.link = linkFlags(o, preset);
+  r.llvm = toolVersion(llvmTool("llc"));
+  r.target = preset;
+  r.threads = o.threads;
+  if (o.baseline)
+    return r;
+  auto text = readFile((work / "coverage.json").string());
+  if (!text)
+    return makeError("the pipeline wrote no coverage report: " + text.message());
+  auto coverage = Coverage::fromJson(*text);
+  if (!coverage)
+    return makeError(coverage.message());
+  r.coverage = *coverage;
+  return r;
+}
+
+/// The files the tools build, relative to the scratch directory.
+std::vector<std::string> builtFiles(const CompileOptions &o) {
+  std::vector<std::string> built = {"model.o", "model.h", "libmodel.a"};
+  if (o.shared)
+    built.push_back("libmodel.so");
+  if (o.kernels != "mlir")
+    built.push_back("kernels/tessel_kernels.h");
+  return built;
+}
+
+/// Every file a compile writes to -o.
+std::vector<std::string> outputNames(const CompileOptions &o) {
+  std::vector<std::string> names;
+  for (const std::string &f : builtFiles(o))
+    names.push_back(fs::path(f).filename().string());
+  for (const char *n : {"report.txt", "report.json", "model.link"})
+    names.push_back(n);
+  return names;
+}
+
+/// The outputs copied from work to -o, with the report and model.link.
 Status writeOutputs(const CompileOptions &o, const fs::path &work,
-                    const std::string &report) {
+                    const CompileReport &report) {
   std::error_code ec;
   fs::path out = fs::absolute(o.outDir);
   fs::create_directories(out, ec);
   if (ec)
     return makeError(o.outDir + ": " + ec.message());
-  std::vector<std::string> outputs = {"model.o", "model.h", "libmodel.a"};
-  if (o.kernels != "mlir")
-    outputs.push_back("kernels/tessel_kernels.h");
-  for (const std::string &f : outputs) {
+  for (const std::string &f : builtFiles(o)) {
     fs::copy_file(work / f, out / fs::path(f).filename(),
                   fs::copy_options::overwrite_existing, ec);
     if (ec)
       return makeError((out / fs::path(f).filename()).string() + ": " +
                        ec.message());
   }
-  std::ofstream(out / "report.txt") << report;
-  std::ofstream(out / "model.link")
-      << linkFlags(o.threads) << "\n"; // for build systems
+  std::ofstream(out / "report.txt") << report.text();
+  std::ofstream(out / "report.json") << report.json();
+  std::ofstream(out / "model.link") << report.link << "\n"; // for build systems
   return Status::ok();
+}
+
+/// "wrote out/model.o, ... (summary: ...)" and the link lines.
+void printWritten(const CompileOptions &o, const CompileReport &report) {
+  auto names = outputNames(o);
+  std::cout << "wrote " << (fs::path(o.outDir) / names[0]).string();
+  for (size_t i = 1; i < names.size(); ++i)
+    std::cout << ", " << names[i];
+  if (report.coverage)
+    std::cout << " (" << report.coverage->summaryLine() << ")";
+  std::cout << "\nlink: " << (fs::path(o.outDir) / "libmodel.a").string() << " "
+            << report.link << "\n";
+  if (o.shared) {
+    fs::path dir = fs::absolute(o.outDir);
+    std::cout << "link: -L" << dir.string() << " -lmodel -Wl,-rpath," << dir.string()
+              << "\n";
+  }
 }
 
 /// The scratch directory of one compile, removed when it goes (unless
@@ -305,21 +418,18 @@ int runCompile(const CompileOptions &o) {
   }
   if (Status s = buildInScratch(o, *in, *preset, scratch.dir, pipeline); !s)
     return fail(s.message());
-  auto coverage = readFile((scratch.dir / "coverage.txt").string());
-  std::string report = reportText(o, *in, *preset, halideKernels, coverage);
-  if (Status s = writeOutputs(o, scratch.dir, report); !s)
+  if (o.shared)
+    if (Status s = linkShared(o, *preset, scratch.dir); !s)
+      return fail(s.message());
+  auto report = makeReport(o, *in, *preset, halideKernels, scratch.dir);
+  if (!report)
+    return fail(report.message());
+  if (Status s = writeOutputs(o, scratch.dir, *report); !s)
     return fail(s.message());
-  std::cout << "wrote " << (fs::path(o.outDir) / "model.o").string()
-            << ", libmodel.a, model.h, report.txt, model.link";
-  if (coverage) {
-    auto pos = coverage->rfind("summary:");
-    if (pos != std::string::npos)
-      std::cout << " ("
-                << coverage->substr(pos, coverage->find('\n', pos) - pos)
-                << ")";
-  }
-  std::cout << "\nlink: " << (fs::path(o.outDir) / "libmodel.a").string() << " "
-            << linkFlags(o.threads) << "\n";
+  if (o.json)
+    std::cout << report->json();
+  else
+    printWritten(o, *report);
   return 0;
 }
 
@@ -354,11 +464,18 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
          "(tessel tune --threads N)")
       ->check(between(1, 1024))
       ->capture_default_str();
+  cmd->add_flag("--shared", o->shared,
+                "Also link libmodel.so (the model, its runtime and kernels)");
+  cmd->add_flag("--json", o->json,
+                "The report (report.json) on stdout instead of the list of files");
   cmd->add_flag("--keep-temps", o->keepTemps,
                 "Keep the intermediate MLIR and LLVM IR files");
   cmd->add_flag(
       "--verbose", o->verbose,
       "On failure, every line the tools printed (IR dumps, stack traces)");
+  setExamples(cmd, {"tessel compile resnet18.mlir --db s.db -o out",
+                    "tessel compile model.mlir --db s.db --threads 2 -o out  "
+                    "# then: cc main.c out/libmodel.a -fopenmp"});
   cmd->callback([o, &exitCode]() { exitCode = runCompile(*o); });
 }
 

@@ -429,6 +429,8 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   CLI::App *db = app.add_subcommand(
       "db", "Create, query, merge, export and import schedule databases");
   db->require_subcommand(1);
+  setExamples(db, {"tessel db list --db s.db",
+                   "tessel db merge --db fleet.db host1.db host2.db"});
   auto opts = std::make_shared<DbOptions>();
 
   auto common = [&](CLI::App *sub, bool withJson = true) {
@@ -443,11 +445,13 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   CLI::App *init = db->add_subcommand("init", "Create an empty database "
                                               "(or check an existing one)");
   common(init);
+  setExamples(init, {"tessel db init --db s.db"});
   bindRun(init, runInit);
 
   CLI::App *stats = db->add_subcommand(
       "stats", "Counts per target and op family, sessions and machines");
   common(stats);
+  setExamples(stats, {"tessel db stats --db s.db --json"});
   bindRun(stats, runStats);
 
   CLI::App *list =
@@ -458,6 +462,7 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   list->add_option("--shape-contains", opts->shapeContains,
                    "Only tasks with a dimension equal to this value")
       ->check(atLeast(0));
+  setExamples(list, {"tessel db list --db s.db --op conv2d"});
   bindRun(list, runList);
 
   CLI::App *show = db->add_subcommand(
@@ -466,7 +471,9 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   show->add_option("hash", opts->hashPrefix, "Task hash or unique prefix")
       ->required();
   show->add_option("--top", opts->top, "How many measurements to list")
-      ->check(between(1, 100000));
+      ->check(between(1, 100000))
+      ->capture_default_str();
+  setExamples(show, {"tessel db show --db s.db 3f2a --top 5"});
   bindRun(show, runShow);
 
   CLI::App *best = db->add_subcommand(
@@ -478,6 +485,7 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   best->add_option("--realizer", opts->realizer,
                    "Only records of this realizer: mlir (the loops tessel compile "
                    "emits) or halide (Halide kernels)");
+  setExamples(best, {"tessel db best --db s.db --target host --realizer mlir --json"});
   bindRun(best, runBest);
 
   CLI::App *merge = db->add_subcommand(
@@ -485,12 +493,14 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   common(merge);
   merge->add_option("inputs", opts->inputs, "Databases to merge in")
       ->required();
+  setExamples(merge, {"tessel db merge --db fleet.db host1.db host2.db"});
   bindRun(merge, runMerge);
 
   CLI::App *exp = db->add_subcommand(
       "export", "Write the whole database as canonical JSON");
   common(exp);
-  exp->add_option("-o,--output", opts->output, "Output file (default stdout)");
+  exp->add_option("-o,--output", opts->output, "Output file (default: stdout)");
+  setExamples(exp, {"tessel db export --db s.db -o s.json"});
   bindRun(exp, runExport);
 
   CLI::App *imp = db->add_subcommand(
@@ -498,6 +508,7 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   common(imp);
   imp->add_option("file", opts->inputs, "Exported JSON file (- for stdin)")
       ->expected(0, 1);
+  setExamples(imp, {"tessel db import --db s.db s.json"});
   bindRun(imp, runImport);
 }
 

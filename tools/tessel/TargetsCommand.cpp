@@ -103,6 +103,7 @@ void addTargetsCommand(CLI::App &app, int &exitCode) {
   cmd->add_flag("--host", opts->host,
                 "Print this machine's fingerprint and the preset it matches");
   cmd->add_flag("--json", opts->json, "Machine-readable JSON output");
+  setExamples(cmd, {"tessel targets", "tessel targets --host --json"});
   cmd->callback([opts, &exitCode] {
     exitCode = opts->host ? runHost(*opts) : runList(*opts);
   });

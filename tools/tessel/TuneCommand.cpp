@@ -189,7 +189,8 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
       "tune", "Search, measure and verify schedules on this machine");
   cmd->add_option("--db", o->db, "Schedule database (created if missing)")
       ->required();
-  cmd->add_option("--target", o->target, "Target preset (default: host)");
+  cmd->add_option("--target", o->target, "Target preset or 'host'")
+      ->capture_default_str();
   cmd->add_option("--task", o->tasks, "Task signature (repeatable)");
   cmd->add_option("--tasks", o->tasksFile,
                   "Tasks file written by tessel-opt --tessel-extract-tasks");
@@ -197,24 +198,30 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
                   "Trials per task, counting those already in the database")
       ->check(atLeast(1));
   cmd->add_option("--time-budget", o->budget,
-                  "Wall-time budget for the session (90s, 10m, 1h30m)");
+                  "Wall-time budget for the session (90s, 10m, 1h30m); "
+                  "give it, --trials, or both");
   cmd->add_option("--threads", o->threads,
-                  "Threads per measurement (default 1)")
-      ->check(between(1, 1024));
-  cmd->add_option("--seed", o->seed, "Seed of the search (default 1)");
+                  "Threads per measurement")
+      ->check(between(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the search")
+      ->capture_default_str();
   cmd->add_option("--batch", o->batch, "Candidates per search batch")
-      ->check(between(1, 1000));
+      ->check(between(1, 1000))
+      ->capture_default_str();
   cmd->add_option("--timeout", o->timeout,
                   "Seconds one candidate may take (compile, verify, time)")
-      ->check(atLeast(0.1));
+      ->check(atLeast(0.1))
+      ->capture_default_str();
   cmd->add_flag("--json", o->json,
                 "The summary as JSON on stdout (progress stays on stderr)");
   cmd->add_flag("--no-autoschedulers", o->noAutoschedulers,
                 "Do not measure Halide's Adams2019 and Mullapudi2016 seeds");
   cmd->add_option("--search", o->search,
-                  "evolutionary (default), or random: every proposal sampled at "
+                  "evolutionary, or random: every proposal sampled at "
                   "random, the baseline the search is measured against")
-      ->check(CLI::IsMember({"evolutionary", "random"}));
+      ->check(CLI::IsMember({"evolutionary", "random"}))
+      ->capture_default_str();
   cmd->add_option("--realizer", o->realizer,
                   "Which code the candidates are measured as: mlir (the loops tessel "
                   "compile emits, through its pipeline), halide (Halide's kernels, for "
@@ -227,12 +234,16 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
                   "(emulated: verified, never used as timings), or "
                   "\"sh -c 'scp {exe} g3:/tmp/b && ssh g3 /tmp/b'\"");
   cmd->add_option("--runner-timeout", o->runnerTimeout,
-                  "Seconds one batch may take on the target (default 600)");
+                  "Seconds one batch may take on the target")
+      ->capture_default_str();
   cmd->add_option("--inject-fault", o->inject,
                   "Testing only: make every candidate crash, abort, hang, "
                   "return wrong results or run out of memory")
       ->check(CLI::IsMember({"crash", "abort", "hang", "wrong", "oom"}))
       ->group("");
+  setExamples(cmd, {"tessel tune --db s.db --tasks tasks.json --time-budget 10m",
+                    "tessel tune --db s.db --task 'matmul m=512 n=512 k=512' "
+                    "--trials 64 --threads 2"});
   cmd->callback([o, cmd, &exitCode] {
     o->commandLine = "tessel tune";
     for (const auto *opt : cmd->get_options())

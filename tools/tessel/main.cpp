@@ -102,6 +102,13 @@ bool sameFile(const std::string &a, const std::string &b) {
 }
 } // namespace
 
+void setExamples(CLI::App *cmd, const std::vector<std::string> &lines) {
+  std::string text = lines.size() == 1 ? "Example:\n" : "Examples:\n";
+  for (const std::string &line : lines)
+    text += "  " + line + "\n";
+  cmd->footer(text);
+}
+
 CLI::Validator atLeast(double min) {
   return rangeValidator(min, std::numeric_limits<double>::infinity(),
                         "at least " + number(min));
@@ -187,14 +194,27 @@ int main(int argc, char **argv) {
   app.name("tessel"); // in usage lines, rather than the path it was run by
   app.require_subcommand(1);
   int exitCode = 0;
-  tessel::addDbCommand(app, exitCode);
+  // In the order of the workflow.
   tessel::addTargetsCommand(app, exitCode);
-  tessel::addCompileCommand(app, exitCode);
-  tessel::addTaskCommand(app, exitCode);
 #ifdef TESSEL_HAVE_TUNER
   tessel::addTuneCommand(app, exitCode);
+#endif
+  tessel::addDbCommand(app, exitCode);
+  tessel::addCompileCommand(app, exitCode);
+#ifdef TESSEL_HAVE_TUNER
   tessel::addAotCommand(app, exitCode);
 #endif
+  tessel::addTaskCommand(app, exitCode);
+  // Set after the sub-commands: CLI11 copies a parent's footer into each
+  // sub-command it adds.
+  tessel::setExamples(
+      &app, {"tessel targets --host",
+             "tessel-opt model.mlir --tessel-extract-tasks=out=tasks.json",
+             "tessel tune --db s.db --tasks tasks.json --time-budget 10m",
+             "tessel db best --db s.db --target host",
+             "tessel compile model.mlir --db s.db -o out",
+             "tessel aot --db s.db -o kernels",
+             "(tessel COMMAND --help: its options and an example)"});
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
