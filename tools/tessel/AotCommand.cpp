@@ -16,6 +16,7 @@ namespace {
 
 struct AotOptions {
   std::string db, target = "host", outDir;
+  int threads = 1;
 };
 
 int runAot(const AotOptions &o) {
@@ -27,7 +28,7 @@ int runAot(const AotOptions &o) {
     return fail("-o " + o.outDir + ": exists and is not a directory");
   if (!std::filesystem::exists(o.db))
     return fail(o.db + ": no such schedule database");
-  auto lib = buildKernelLibrary(o.db, *preset, o.outDir);
+  auto lib = buildKernelLibrary(o.db, *preset, o.outDir, o.threads);
   if (!lib)
     return fail(lib.message());
   for (const std::string &s : lib->skipped)
@@ -35,6 +36,7 @@ int runAot(const AotOptions &o) {
   if (lib->kernels.empty())
     std::cerr << "tessel: warning: " << o.db << " has no usable record for "
               << preset->name
+              << " on " << o.threads << " thread" << (o.threads == 1 ? "" : "s")
               << " (tune with --realizer halide first): the library is empty\n";
   std::cout << "wrote " << (std::filesystem::path(o.outDir) / "libtessel_kernels.a").string()
             << ", tessel_kernels.h and tessel_kernels.json: " << lib->kernels.size() << " kernel"
@@ -56,6 +58,10 @@ void addAotCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--target", o->target, "Target preset or 'host'")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->outDir, "Output directory")->required();
+  cmd->add_option("--threads", o->threads,
+                  "Use the records measured on this many threads (tessel tune --threads N)")
+      ->check(between(1, 1024))
+      ->capture_default_str();
   setExamples(cmd, {"tessel aot --db s.db -o kernels",
                     "tessel aot --db s.db --target graviton3 -o kernels-arm64"});
   cmd->callback([o, &exitCode]() { exitCode = runAot(*o); });

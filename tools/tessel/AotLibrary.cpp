@@ -6,6 +6,7 @@
 #include "db/Queries.h"
 #include "db/Schedule.h"
 #include "kernels/Aot.h"
+#include "kernels/Choice.h"
 #include "kernels/Arrays.h"
 #include "kernels/Kernel.h"
 #include "db/Process.h"
@@ -160,10 +161,12 @@ Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
               "#include <HalideRuntime.h>\n#include <stdint.h>\n#include <stdio.h>\n"
               "#include <stdlib.h>\n#include <string.h>\n\n";
   std::vector<std::string> objects;
+  // The policy tessel-apply-schedules applies with --kernels halide: the
+  // kernel of a task is the Halide record it would call.
+  RecordChooser chooser(*rows, preset, threads);
   for (const MeasurementRow &row : *rows) {
     auto sig = TaskSignature::parse(row.signature);
-    auto schedule = Schedule::fromJson(row.scheduleJson);
-    if (!sig || !schedule) {
+    if (!sig) {
       lib.skipped.push_back(row.signature + ": unreadable record");
       continue;
     }
@@ -171,16 +174,25 @@ Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
       lib.skipped.push_back(row.signature + ": no Halide kernel for the family");
       continue;
     }
+    ScheduleChoice c = chooser.choose(*sig, RealizerSet::HalideFirst);
+    if (c.source != "tuned" || c.realizer != Realizer::Halide) {
+      lib.skipped.push_back(sig->canonical() + ": no Halide record measured on " +
+                            std::to_string(threads) + " thread" +
+                            (threads == 1 ? "" : "s") +
+                            (c.note.empty() ? "" : " (" + c.note + ")"));
+      continue;
+    }
     AotKernelInfo k;
     k.signature = sig->canonical();
     k.taskHash = row.taskHash;
     k.function = kernelFunctionName(row.taskHash);
-    k.scheduleId = row.scheduleHash.substr(0, 12);
-    k.medianSec = row.medianSec.value_or(0);
+    k.scheduleId = c.id;
+    k.medianSec = c.medianSec.value_or(0);
     k.machineCpu = row.machineCpu;
     k.threads = row.threads;
+    const Schedule &schedule = c.schedule;
     std::string object = (work / (k.function + ".o")).string();
-    if (Status s = compileKernelObject(*sig, *schedule, preset,
+    if (Status s = compileKernelObject(*sig, schedule, preset,
                                        k.function + "_halide", object);
         !s) {
       lib.skipped.push_back(k.signature + ": " + s.message());

@@ -28,9 +28,10 @@ struct AotLibrary {
 
 /// Builds OUTDIR/libtessel_kernels.a, OUTDIR/tessel_kernels.h and its table
 /// as data, OUTDIR/tessel_kernels.json (db/KernelTable.h), for
-/// `preset` from the best Halide records in `dbPath` (those measured on
-/// `threads` threads first; records of the MLIR realizer are not Halide
-/// kernels). Tasks without a Halide kernel or whose kernel does not compile
+/// `preset`: per task, the Halide record the record-choice policy
+/// (kernels/Choice.h, --kernels halide) picks among those of `dbPath`
+/// measured on `threads` threads (records of the MLIR realizer are not
+/// Halide kernels). Tasks without a Halide kernel or whose kernel does not compile
 /// are listed in `skipped`.
 Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
                                       const TargetPreset &preset,
