@@ -7,7 +7,7 @@
 namespace tessel {
 
 ProgressBar::ProgressBar(std::ostream &os, std::string label, int planned,
-                         double peakGflops)
+                         const double &peakGflops)
     : os_(os), label_(std::move(label)), planned_(planned), peak_(peakGflops),
       tty_(isatty(STDERR_FILENO) != 0) {}
 

@@ -12,7 +12,9 @@ namespace tessel {
 
 class ProgressBar {
 public:
-  ProgressBar(std::ostream &os, std::string label, int planned, double peakGflops);
+  /// `peakGflops`: the session's figure, read at each render (it may rise
+  /// when measured again).
+  ProgressBar(std::ostream &os, std::string label, int planned, const double &peakGflops);
   /// `done` trials so far, best GFLOP/s so far, seconds left (estimate).
   void update(int done, std::optional<double> bestGflops,
               std::optional<double> etaSec, const std::string &status = "");
@@ -26,7 +28,7 @@ private:
   std::ostream &os_;
   std::string label_;
   int planned_;
-  double peak_;
+  const double &peak_;
   bool tty_;
 };
 

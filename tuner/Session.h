@@ -102,9 +102,9 @@ private:
   /// measured first and a task weighs count x its default's time; else its
   /// FLOPs x count.
   std::vector<double> taskWeights(const TasksFile &tasks);
-  /// The task's inputs and reference output, computed once per session.
   /// Measures the FMA peak again and keeps the higher figure.
   void remeasurePeak();
+  /// The task's inputs and reference output, computed once per session.
   Result<std::shared_ptr<TaskFixture>> fixtureOf(const TaskSignature &task,
                                                  double deadline,
                                                  const std::string &label);
