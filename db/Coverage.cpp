@@ -10,7 +10,8 @@ namespace tessel {
 using nlohmann::json;
 
 namespace {
-const char *const kSources[] = {"tuned", "nearest", "default", "given", "none", "untiled"};
+const char *const kSources[] = {"tuned", "nearest", "default",
+                                "given", "none",    "untiled"};
 } // namespace
 
 std::string CoverageEntry::line() const {
@@ -53,14 +54,15 @@ std::string Coverage::text() const {
 std::string Coverage::toJson() const {
   json list = json::array();
   for (const CoverageEntry &e : ops)
-    list.push_back({{"location", e.location},
-                    {"source", e.source},
-                    {"schedule_id", e.scheduleId},
-                    {"op", e.op},
-                    {"code", e.code},
-                    {"kernel", e.kernel},
-                    {"measured_s", e.measuredSec ? json(*e.measuredSec) : json(nullptr)},
-                    {"note", e.note}});
+    list.push_back(
+        {{"location", e.location},
+         {"source", e.source},
+         {"schedule_id", e.scheduleId},
+         {"op", e.op},
+         {"code", e.code},
+         {"kernel", e.kernel},
+         {"measured_s", e.measuredSec ? json(*e.measuredSec) : json(nullptr)},
+         {"note", e.note}});
   json summary = json::object();
   for (const auto &[source, n] : counts())
     summary[source] = n;

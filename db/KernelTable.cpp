@@ -13,7 +13,8 @@ std::string kernelFunctionName(const std::string &taskHash) {
   return "tessel_k_" + taskHash.substr(0, 16);
 }
 
-std::string kernelTableJson(const std::string &target, const KernelTable &table) {
+std::string kernelTableJson(const std::string &target,
+                            const KernelTable &table) {
   json kernels = json::array();
   for (const auto &[signature, function] : table)
     kernels.push_back({{"signature", signature}, {"function", function}});
@@ -36,7 +37,8 @@ Result<KernelTable> readKernelTable(const std::string &path) {
         !doc.at("kernels").is_array())
       return makeError(path + ": not a tessel_kernels.json of version 1");
     for (const json &k : doc.at("kernels"))
-      table[k.at("signature").get<std::string>()] = k.at("function").get<std::string>();
+      table[k.at("signature").get<std::string>()] =
+          k.at("function").get<std::string>();
   } catch (const json::exception &e) {
     return makeError(path + ": " + e.what());
   }

@@ -21,7 +21,8 @@ using KernelTable = std::map<std::string, std::string>;
 
 /// The table as tessel_kernels.json: {"format": "tessel-kernels", "version":
 /// 1, "target": T, "kernels": [{"signature", "function"}]}.
-std::string kernelTableJson(const std::string &target, const KernelTable &table);
+std::string kernelTableJson(const std::string &target,
+                            const KernelTable &table);
 
 /// Reads a tessel_kernels.json; the error names the file.
 Result<KernelTable> readKernelTable(const std::string &path);

@@ -143,8 +143,9 @@ struct ReductionLoops {
 };
 
 int vectorDimIndex(const Kernel &k, const Schedule &s) {
-  return static_cast<int>(std::find(k.loops.pure.begin(), k.loops.pure.end(), s.vectorDim) -
-                          k.loops.pure.begin());
+  return static_cast<int>(
+      std::find(k.loops.pure.begin(), k.loops.pure.end(), s.vectorDim) -
+      k.loops.pure.begin());
 }
 
 /// Splits each output dimension into cache and register tiles.
@@ -155,16 +156,18 @@ OutputLoops splitOutput(Kernel &k, const Schedule &s) {
     const std::string &d = k.loops.pure[i];
     Var v = k.pure[i];
     int64_t e = k.loops.extent(d);
-    int64_t T = std::min(tileOf(s.tileOuter, d, e), e);
-    int64_t R = std::min(tileOf(s.tileInner, d, 1), T);
+    int64_t cacheTile = std::min(tileOf(s.tileOuter, d, e), e);
+    int64_t regTile = std::min(tileOf(s.tileInner, d, 1), cacheTile);
     Var vo(d + "_o"), vt(d + "_t"), vio(d + "_io"), vii(d + "_ii");
-    l.hasOuter[d] = T < e;
-    if (T < e)
-      k.output.split(v, vo, vt, static_cast<int>(T), TailStrategy::ShiftInwards);
+    l.hasOuter[d] = cacheTile < e;
+    if (cacheTile < e)
+      k.output.split(v, vo, vt, static_cast<int>(cacheTile),
+                     TailStrategy::ShiftInwards);
     else
       vt = v;
     l.outer[d] = vo;
-    k.output.split(vt, vio, vii, static_cast<int>(R), TailStrategy::ShiftInwards);
+    k.output.split(vt, vio, vii, static_cast<int>(regTile),
+                   TailStrategy::ShiftInwards);
     l.io[d] = vio;
     l.ii[d] = vii;
   }
@@ -218,7 +221,8 @@ void scheduleOutput(Kernel &k, const Schedule &s, const OutputLoops &l) {
 /// reduction loop is cut into `reductionSplit` chunks whose partial sums
 /// (rfactor) are computed in parallel per cache tile, and the accumulator
 /// only adds the partial sums.
-ReductionLoops splitReduction(Kernel &k, const Schedule &s, const OutputLoops &l) {
+ReductionLoops splitReduction(Kernel &k, const Schedule &s,
+                              const OutputLoops &l) {
   ReductionLoops r;
   if (s.reductionSplit <= 1) {
     for (size_t i = 0; i < k.loops.reduction.size(); ++i) {
@@ -231,12 +235,14 @@ ReductionLoops splitReduction(Kernel &k, const Schedule &s, const OutputLoops &l
   const std::string &vd = s.vectorDim;
   int vdIndex = vectorDimIndex(k, s);
   std::string main = mainReduction(k.loops);
-  size_t mi = std::find(k.loops.reduction.begin(), k.loops.reduction.end(), main) -
-              k.loops.reduction.begin();
+  size_t mi =
+      std::find(k.loops.reduction.begin(), k.loops.reduction.end(), main) -
+      k.loops.reduction.begin();
   int64_t e = k.loops.extent(main);
   int chunk = static_cast<int>((e + s.reductionSplit - 1) / s.reductionSplit);
   RVar ro(main + "_so"), ri(main + "_si");
-  acc.update().split(k.red[static_cast<int>(mi)], ro, ri, chunk, TailStrategy::GuardWithIf);
+  acc.update().split(k.red[static_cast<int>(mi)], ro, ri, chunk,
+                     TailStrategy::GuardWithIf);
   Var u("u");
   r.part = acc.update().rfactor(ro, u);
   r.vars = {ro};
@@ -248,7 +254,8 @@ ReductionLoops splitReduction(Kernel &k, const Schedule &s, const OutputLoops &l
     r.part.compute_root();
   std::vector<VarOrRVar> partLoops;
   if (!vd.empty()) {
-    r.part.vectorize(k.pure[vdIndex], static_cast<int>(s.vectorWidth), TailStrategy::GuardWithIf);
+    r.part.vectorize(k.pure[vdIndex], static_cast<int>(s.vectorWidth),
+                     TailStrategy::GuardWithIf);
     partLoops.push_back(k.pure[vdIndex]);
   }
   for (size_t i = 0; i < k.pure.size(); ++i)
@@ -285,12 +292,12 @@ void accumulateInRegisters(Kernel &k, const Schedule &s, const OutputLoops &l,
   upd.reorder(updLoops);
   for (size_t i = 0; i < k.pure.size(); ++i) {
     const std::string &d = k.loops.pure[i];
-    int64_t R = tileOf(s.tileInner, d, 1);
+    int64_t regTile = tileOf(s.tileInner, d, 1);
     if (d == vd) {
       acc.vectorize(k.pure[i], static_cast<int>(s.vectorWidth));
       upd.vectorize(k.pure[i], static_cast<int>(s.vectorWidth));
     }
-    if (d == vd ? R > s.vectorWidth : R > 1) {
+    if (d == vd ? regTile > s.vectorWidth : regTile > 1) {
       acc.unroll(k.pure[i]);
       upd.unroll(k.pure[i]);
     }
@@ -311,17 +318,19 @@ void accumulateInTiles(Kernel &k, const Schedule &s, const OutputLoops &l,
   else
     acc.compute_root();
   if (!vd.empty())
-    acc.vectorize(k.pure[vectorDimIndex(k, s)], static_cast<int>(s.vectorWidth));
+    acc.vectorize(k.pure[vectorDimIndex(k, s)],
+                  static_cast<int>(s.vectorWidth));
   std::vector<VarOrRVar> inner, mid, redInner, redOuter;
   for (size_t i = 0; i < k.pure.size(); ++i) {
     const std::string &d = k.loops.pure[i];
-    int64_t R = tileOf(s.tileInner, d, 1);
+    int64_t regTile = tileOf(s.tileInner, d, 1);
     Var po(d + "_ro"), pi(d + "_ri");
     // The region acc is computed over: a cache tile, or everything.
     int64_t e = k.loops.extent(d);
-    int64_t T = perTile ? std::min(tileOf(s.tileOuter, d, e), e) : e;
-    TailStrategy tail = T % R == 0 ? TailStrategy::RoundUp : TailStrategy::GuardWithIf;
-    upd.split(k.pure[i], po, pi, static_cast<int>(R), tail);
+    int64_t cacheTile = perTile ? std::min(tileOf(s.tileOuter, d, e), e) : e;
+    TailStrategy tail = cacheTile % regTile == 0 ? TailStrategy::RoundUp
+                                                 : TailStrategy::GuardWithIf;
+    upd.split(k.pure[i], po, pi, static_cast<int>(regTile), tail);
     if (d == vd)
       inner.insert(inner.begin(), pi);
     else
@@ -332,14 +341,16 @@ void accumulateInTiles(Kernel &k, const Schedule &s, const OutputLoops &l,
     // Unrolling the vectors of a guarded tile computes part of the tail
     // twice in Halide 14 (found by ReductionSplitAgrees): only tiles that
     // divide evenly are unrolled.
-    if ((d == vd ? R > s.vectorWidth : R > 1) && tail == TailStrategy::RoundUp)
+    if ((d == vd ? regTile > s.vectorWidth : regTile > 1) &&
+        tail == TailStrategy::RoundUp)
       upd.unroll(pi);
   }
   for (size_t i = 0; i < r.vars.size(); ++i) {
     const std::string &d = r.names[i];
     if (s.tileOuter.count(d) && s.tileOuter.at(d) < k.loops.extent(d)) {
       RVar ro(d + "_ro"), ri(d + "_ri");
-      upd.split(r.vars[i], ro, ri, static_cast<int>(s.tileOuter.at(d)), TailStrategy::GuardWithIf);
+      upd.split(r.vars[i], ro, ri, static_cast<int>(s.tileOuter.at(d)),
+                TailStrategy::GuardWithIf);
       redInner.push_back(ri);
       redOuter.push_back(ro);
     } else {
@@ -360,8 +371,9 @@ void unrollReductions(Kernel &k, const Schedule &s, const ReductionLoops &r) {
   for (const auto &[d, factor] : s.unroll) {
     if (factor <= 1)
       continue;
-    size_t i = std::find(k.loops.reduction.begin(), k.loops.reduction.end(), d) -
-               k.loops.reduction.begin();
+    size_t i =
+        std::find(k.loops.reduction.begin(), k.loops.reduction.end(), d) -
+        k.loops.reduction.begin();
     if (s.epilogueAt != "inner" && s.tileOuter.count(d))
       continue;
     if (s.reductionSplit > 1 && d == mainReduction(k.loops))
@@ -380,7 +392,8 @@ void unrollReductions(Kernel &k, const Schedule &s, const ReductionLoops &r) {
 /// where their consumer (acc or the partial sums) is computed inside the
 /// cache tile too.
 void placePacking(Kernel &k, const Schedule &s, const OutputLoops &l) {
-  bool perTilePack = s.packAt == "outer" && l.anyOuter && s.epilogueAt != "root";
+  bool perTilePack =
+      s.packAt == "outer" && l.anyOuter && s.epilogueAt != "root";
   int vw = s.vectorWidth > 0 ? static_cast<int>(s.vectorWidth) : 8;
   auto place = [&](Func f, int64_t innermost) {
     if (perTilePack)
@@ -392,7 +405,8 @@ void placePacking(Kernel &k, const Schedule &s, const OutputLoops &l) {
   };
   if (k.padded.defined() && (s.packing == "inputs" || s.packing == "both")) {
     bool nchw = k.task.effectiveLayout().rfind("nchw", 0) == 0;
-    place(k.padded, nchw ? k.task.dim("w") + k.task.pad[1] + k.task.pad[3] : k.task.dim("c"));
+    place(k.padded, nchw ? k.task.dim("w") + k.task.pad[1] + k.task.pad[3]
+                         : k.task.dim("c"));
   }
   if (s.packing == "weights" || s.packing == "both") {
     // A copy of the weights the cache tile reads, contiguous and aligned.

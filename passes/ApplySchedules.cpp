@@ -76,14 +76,16 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
     std::map<Operation *, CoverageEntry> entries;
     std::set<Operation *> epilogues; // part of a task's entry
     bool failed = false;
-    forEachTask(module, "no schedule", [&](linalg::LinalgOp op, const MatchedTask &task) {
-      auto entry = applyTo(op, task.signature, chooser, *emit, *table);
-      if (!entry)
-        failed = true;
-      else
-        entries[op] = *entry;
-      epilogues.insert(task.epilogueOps.begin(), task.epilogueOps.end());
-    });
+    forEachTask(
+        module, "no schedule",
+        [&](linalg::LinalgOp op, const MatchedTask &task) {
+          auto entry = applyTo(op, task.signature, chooser, *emit, *table);
+          if (!entry)
+            failed = true;
+          else
+            entries[op] = *entry;
+          epilogues.insert(task.epilogueOps.begin(), task.epilogueOps.end());
+        });
     if (failed)
       return signalPassFailure();
     if (failed = !writeReport(module, *preset, entries, epilogues); failed)
@@ -122,9 +124,10 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
   }
 
   /// Chooses and attaches `op`'s schedule; returns its coverage entry.
-  std::optional<CoverageEntry> applyTo(linalg::LinalgOp op, const TaskSignature &sig,
-                                       const RecordChooser &chooser, RealizerSet emit,
-                                       const std::optional<KernelTable> &table) {
+  std::optional<CoverageEntry>
+  applyTo(linalg::LinalgOp op, const TaskSignature &sig,
+          const RecordChooser &chooser, RealizerSet emit,
+          const std::optional<KernelTable> &table) {
     CoverageEntry entry;
     entry.location = locationText(op);
     entry.op = sig.canonical();
@@ -146,7 +149,9 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
     }
     entry.source = c.source;
     entry.scheduleId = c.id;
-    entry.code = c.source == "none" ? "upstream" : kernel.empty() ? "mlir" : "halide";
+    entry.code = c.source == "none" ? "upstream"
+                 : kernel.empty()   ? "mlir"
+                                    : "halide";
     entry.kernel = kernel;
     entry.measuredSec = c.medianSec;
     entry.note = c.note;
@@ -158,8 +163,10 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
   }
 
   /// The entry of an op whose input carried its schedule.
-  std::optional<CoverageEntry> givenEntry(linalg::LinalgOp op, CoverageEntry entry) {
-    auto s = Schedule::fromJson(op->getAttrOfType<StringAttr>(kScheduleAttr).str());
+  std::optional<CoverageEntry> givenEntry(linalg::LinalgOp op,
+                                          CoverageEntry entry) {
+    auto s =
+        Schedule::fromJson(op->getAttrOfType<StringAttr>(kScheduleAttr).str());
     if (!s) {
       op->emitError() << "tessel.schedule: " << s.message();
       return std::nullopt;
@@ -175,7 +182,8 @@ struct ApplySchedulesPass : impl::ApplySchedulesBase<ApplySchedulesPass> {
   }
 
   /// The chosen schedule on `op`, for the passes that realize it.
-  static void attach(linalg::LinalgOp op, const ScheduleChoice &c, const std::string &kernel) {
+  static void attach(linalg::LinalgOp op, const ScheduleChoice &c,
+                     const std::string &kernel) {
     Builder b(op.getContext());
     op->setAttr(kScheduleAttr, b.getStringAttr(c.schedule.canonicalJson()));
     op->setAttr(kScheduleSourceAttr, b.getStringAttr(c.source));

@@ -42,7 +42,8 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       llvm::cl::init("mlir")};
   Option<std::string> kernelLib{
       *this, "kernel-lib",
-      llvm::cl::desc("With kernels=halide or auto: the library's tessel_kernels.json")};
+      llvm::cl::desc(
+          "With kernels=halide or auto: the library's tessel_kernels.json")};
   Option<bool> barePtr{
       *this, "bare-ptr",
       llvm::cl::desc("Entry points take bare pointers and write results to "

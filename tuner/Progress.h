@@ -14,7 +14,8 @@ class ProgressBar {
 public:
   /// `peakGflops`: the session's figure, read at each render (it may rise
   /// when measured again).
-  ProgressBar(std::ostream &os, std::string label, int planned, const double &peakGflops);
+  ProgressBar(std::ostream &os, std::string label, int planned,
+              const double &peakGflops);
   /// `done` trials so far, best GFLOP/s so far, seconds left (estimate).
   void update(int done, std::optional<double> bestGflops,
               std::optional<double> etaSec, const std::string &status = "");

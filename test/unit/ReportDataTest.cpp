@@ -42,12 +42,15 @@ Coverage sample() {
 
 TEST(Coverage, LinesAndSummary) {
   Coverage c = sample();
-  EXPECT_EQ(c.ops[0].line(), "untiled - linalg.generic 1x32x32x3 (4 parallel, 0 "
-                             "reduction loops) [upstream loops]");
-  EXPECT_EQ(c.ops[1].line(), "tuned 6f6b2b0a92ff conv2d n=1 h=32 w=32 c=3 f=64 kh=7 "
-                             "kw=7 stride=2,2 pad=3,3,2,2 [halide "
-                             "tessel_k_627075e69db88db3] measured 38.1 us");
-  EXPECT_NE(c.ops[2].line().find("[mlir] (no record for 2 threads)"), std::string::npos);
+  EXPECT_EQ(c.ops[0].line(),
+            "untiled - linalg.generic 1x32x32x3 (4 parallel, 0 "
+            "reduction loops) [upstream loops]");
+  EXPECT_EQ(c.ops[1].line(),
+            "tuned 6f6b2b0a92ff conv2d n=1 h=32 w=32 c=3 f=64 kh=7 "
+            "kw=7 stride=2,2 pad=3,3,2,2 [halide "
+            "tessel_k_627075e69db88db3] measured 38.1 us");
+  EXPECT_NE(c.ops[2].line().find("[mlir] (no record for 2 threads)"),
+            std::string::npos);
   EXPECT_EQ(c.summaryLine(),
             "summary: tuned=1 nearest=0 default=1 given=0 none=0 untiled=1");
   EXPECT_EQ(c.text().substr(0, 21), "target x86-64-avx512\n");
@@ -66,12 +69,15 @@ TEST(Coverage, JsonRoundTrip) {
 TEST(Coverage, RefusesOtherJson) {
   EXPECT_FALSE(Coverage::fromJson("{}"));
   EXPECT_FALSE(Coverage::fromJson("not json"));
-  EXPECT_FALSE(Coverage::fromJson(R"({"target": "t", "ops": [{"location": 1}]})"));
+  EXPECT_FALSE(
+      Coverage::fromJson(R"({"target": "t", "ops": [{"location": 1}]})"));
 }
 
 TEST(KernelTable, RoundTripAndName) {
-  EXPECT_EQ(kernelFunctionName("0123456789abcdef0123"), "tessel_k_0123456789abcdef");
-  KernelTable t = {{"matmul m=8 n=8 k=8", "tessel_k_1"}, {"pool_max n=1 h=4 w=4 c=8 kh=2 kw=2", "tessel_k_2"}};
+  EXPECT_EQ(kernelFunctionName("0123456789abcdef0123"),
+            "tessel_k_0123456789abcdef");
+  KernelTable t = {{"matmul m=8 n=8 k=8", "tessel_k_1"},
+                   {"pool_max n=1 h=4 w=4 c=8 kh=2 kw=2", "tessel_k_2"}};
   std::string path = ::testing::TempDir() + "/tessel_kernels.json";
   std::ofstream(path) << kernelTableJson("graviton3", t);
   auto back = readKernelTable(path);
@@ -80,7 +86,8 @@ TEST(KernelTable, RoundTripAndName) {
   std::ofstream(path) << "{\"format\": \"tessel-tasks\", \"version\": 1}";
   auto wrong = readKernelTable(path);
   ASSERT_FALSE(wrong);
-  EXPECT_NE(wrong.message().find("not a tessel_kernels.json"), std::string::npos);
+  EXPECT_NE(wrong.message().find("not a tessel_kernels.json"),
+            std::string::npos);
   std::remove(path.c_str());
   EXPECT_FALSE(readKernelTable(path));
 }

@@ -35,13 +35,15 @@ int runAot(const AotOptions &o) {
     std::cerr << "tessel: skipped " << s << "\n";
   if (lib->kernels.empty())
     std::cerr << "tessel: warning: " << o.db << " has no usable record for "
-              << preset->name
-              << " on " << o.threads << " thread" << (o.threads == 1 ? "" : "s")
+              << preset->name << " on " << o.threads << " thread"
+              << (o.threads == 1 ? "" : "s")
               << " (tune with --realizer halide first): the library is empty\n";
-  std::cout << "wrote " << (std::filesystem::path(o.outDir) / "libtessel_kernels.a").string()
-            << ", tessel_kernels.h and tessel_kernels.json: " << lib->kernels.size() << " kernel"
-            << (lib->kernels.size() == 1 ? "" : "s") << " for " << preset->name
-            << " (" << preset->arch << ")\n";
+  std::cout
+      << "wrote "
+      << (std::filesystem::path(o.outDir) / "libtessel_kernels.a").string()
+      << ", tessel_kernels.h and tessel_kernels.json: " << lib->kernels.size()
+      << " kernel" << (lib->kernels.size() == 1 ? "" : "s") << " for "
+      << preset->name << " (" << preset->arch << ")\n";
   for (const AotKernelInfo &k : lib->kernels)
     std::cout << "  " << k.function << "  " << k.signature << "\n";
   return 0;
@@ -59,11 +61,13 @@ void addAotCommand(CLI::App &app, int &exitCode) {
       ->capture_default_str();
   cmd->add_option("-o,--output", o->outDir, "Output directory")->required();
   cmd->add_option("--threads", o->threads,
-                  "Use the records measured on this many threads (tessel tune --threads N)")
+                  "Use the records measured on this many threads (tessel tune "
+                  "--threads N)")
       ->check(between(1, 1024))
       ->capture_default_str();
-  setExamples(cmd, {"tessel aot --db s.db -o kernels",
-                    "tessel aot --db s.db --target graviton3 -o kernels-arm64"});
+  setExamples(cmd,
+              {"tessel aot --db s.db -o kernels",
+               "tessel aot --db s.db --target graviton3 -o kernels-arm64"});
   cmd->callback([o, &exitCode]() { exitCode = runAot(*o); });
 }
 

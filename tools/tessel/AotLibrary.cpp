@@ -3,13 +3,13 @@
 
 #include "db/Database.h"
 #include "db/KernelTable.h"
+#include "db/Process.h"
 #include "db/Queries.h"
 #include "db/Schedule.h"
 #include "kernels/Aot.h"
-#include "kernels/Choice.h"
 #include "kernels/Arrays.h"
+#include "kernels/Choice.h"
 #include "kernels/Kernel.h"
-#include "db/Process.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -176,10 +176,10 @@ Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
     }
     ScheduleChoice c = chooser.choose(*sig, RealizerSet::HalideFirst);
     if (c.source != "tuned" || c.realizer != Realizer::Halide) {
-      lib.skipped.push_back(sig->canonical() + ": no Halide record measured on " +
-                            std::to_string(threads) + " thread" +
-                            (threads == 1 ? "" : "s") +
-                            (c.note.empty() ? "" : " (" + c.note + ")"));
+      lib.skipped.push_back(
+          sig->canonical() + ": no Halide record measured on " +
+          std::to_string(threads) + " thread" + (threads == 1 ? "" : "s") +
+          (c.note.empty() ? "" : " (" + c.note + ")"));
       continue;
     }
     AotKernelInfo k;
@@ -234,7 +234,8 @@ Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
   KernelTable table;
   for (const AotKernelInfo &k : lib.kernels)
     table[k.signature] = k.function;
-  std::ofstream(fs::path(outDir) / "tessel_kernels.json") << kernelTableJson(preset.name, table);
+  std::ofstream(fs::path(outDir) / "tessel_kernels.json")
+      << kernelTableJson(preset.name, table);
   cleanup();
   return lib;
 }

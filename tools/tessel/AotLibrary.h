@@ -31,8 +31,8 @@ struct AotLibrary {
 /// `preset`: per task, the Halide record the record-choice policy
 /// (kernels/Choice.h, --kernels halide) picks among those of `dbPath`
 /// measured on `threads` threads (records of the MLIR realizer are not
-/// Halide kernels). Tasks without a Halide kernel or whose kernel does not compile
-/// are listed in `skipped`.
+/// Halide kernels). Tasks without a Halide kernel or whose kernel does not
+/// compile are listed in `skipped`.
 Result<AotLibrary> buildKernelLibrary(const std::string &dbPath,
                                       const TargetPreset &preset,
                                       const std::string &outDir, int threads = 1);

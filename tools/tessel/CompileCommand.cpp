@@ -175,8 +175,8 @@ Result<size_t> buildHalideKernels(const CompileOptions &o,
     return makeError(lib.message());
   for (const std::string &skipped : lib->skipped)
     std::cerr << "tessel: no Halide kernel for " << skipped << "\n";
-  pipeline += " kernels=" + o.kernels +
-              " kernel-lib=" + (work / "kernels" / "tessel_kernels.json").string();
+  pipeline += " kernels=" + o.kernels + " kernel-lib=" +
+              (work / "kernels" / "tessel_kernels.json").string();
   return lib->kernels.size();
 #else
   return makeError("--kernels " + o.kernels +
@@ -211,7 +211,8 @@ std::string linkFlags(const CompileOptions &o, const TargetPreset &preset) {
     return system;
   if (preset.arch != hostArch())
     return "-lomp " + system;
-  return "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib " + system;
+  return "-L/usr/lib/llvm-19/lib -lomp -Wl,-rpath,/usr/lib/llvm-19/lib " +
+         system;
 }
 
 /// libmodel.so from the objects in work, linked with what linkFlags names;
@@ -222,8 +223,8 @@ Status linkShared(const CompileOptions &o, const TargetPreset &preset,
   auto cc = cCompilerFor(preset.arch);
   if (!cc)
     return makeError(cc.message());
-  std::vector<std::string> link = {*cc, "-shared", "-o", "libmodel.so", "model.o",
-                                   "tessel_runtime.o"};
+  std::vector<std::string> link = {
+      *cc, "-shared", "-o", "libmodel.so", "model.o", "tessel_runtime.o"};
   if (o.kernels != "mlir")
     link.push_back("kernels/libtessel_kernels.a");
   std::istringstream flags(linkFlags(o, preset));
@@ -249,16 +250,19 @@ struct CompileReport {
       << "model: " << model << " sha256 " << modelSha << "\n"
       << "target: " << target.name << " (" << target.llvmTriple << ", cpu "
       << target.llvmCpu << ", " << target.llvmFeatures << ")\n"
-      << "db: " << (db.empty() ? std::string("none") : db) << " sha256 " << dbSha << "\n"
+      << "db: " << (db.empty() ? std::string("none") : db) << " sha256 "
+      << dbSha << "\n"
       << "lowering: " << lowering << "\n"
       << "threads: "
-      << (threads > 1 ? std::to_string(threads) +
-                            " (OpenMP parallel loops: link libomp, e.g. " + link + ")"
-                      : std::string("1"))
+      << (threads > 1
+              ? std::to_string(threads) +
+                    " (OpenMP parallel loops: link libomp, e.g. " + link + ")"
+              : std::string("1"))
       << "\n"
       << "tools: tessel " << kTesselVersion << ", MLIR/LLVM " << llvm << "\n";
     if (coverage)
-      r << "coverage (location: source schedule-id signature):\n" << coverage->text();
+      r << "coverage (location: source schedule-id signature):\n"
+        << coverage->text();
     else
       r << "coverage: none (baseline lowering applies no schedules)\n";
     return r.str();
@@ -272,15 +276,17 @@ struct CompileReport {
           {"triple", target.llvmTriple},
           {"cpu", target.llvmCpu},
           {"features", target.llvmFeatures}}},
-        {"db", {{"path", db.empty() ? nlohmann::ordered_json(nullptr)
-                                    : nlohmann::ordered_json(db)},
-                {"sha256", dbSha}}},
+        {"db",
+         {{"path", db.empty() ? nlohmann::ordered_json(nullptr)
+                              : nlohmann::ordered_json(db)},
+          {"sha256", dbSha}}},
         {"lowering", lowering},
         {"threads", threads},
         {"link", link},
         {"tools", {{"tessel", kTesselVersion}, {"llvm", llvm}}},
-        {"coverage", coverage ? nlohmann::ordered_json::parse(coverage->toJson())
-                              : nlohmann::ordered_json(nullptr)}};
+        {"coverage", coverage
+                         ? nlohmann::ordered_json::parse(coverage->toJson())
+                         : nlohmann::ordered_json(nullptr)}};
     return j.dump(2) + "\n";
   }
 };
@@ -289,15 +295,17 @@ std::string loweringText(const CompileOptions &o, size_t halideKernels) {
   if (o.baseline)
     return "baseline (untiled upstream loops)";
   if (o.kernels != "mlir")
-    return "tessel schedules; ops whose chosen record is a Halide kernel call it (" +
+    return "tessel schedules; ops whose chosen record is a Halide kernel call "
+           "it (" +
            std::to_string(halideKernels) + " kernels in libmodel.a)";
   return "tessel schedules (tiled, vectorized)";
 }
 
 /// The report of a compile whose pipeline wrote work/coverage.json.
-Result<CompileReport> makeReport(const CompileOptions &o, const CompileInputs &in,
-                                 const TargetPreset &preset, size_t halideKernels,
-                                 const fs::path &work) {
+Result<CompileReport> makeReport(const CompileOptions &o,
+                                 const CompileInputs &in,
+                                 const TargetPreset &preset,
+                                 size_t halideKernels, const fs::path &work) {
   CompileReport r;
   r.model = o.model;
   r.modelSha = sha256Hex(in.modelText);
@@ -312,7 +320,8 @@ Result<CompileReport> makeReport(const CompileOptions &o, const CompileInputs &i
     return r;
   auto text = readFile((work / "coverage.json").string());
   if (!text)
-    return makeError("the pipeline wrote no coverage report: " + text.message());
+    return makeError("the pipeline wrote no coverage report: " +
+                     text.message());
   auto coverage = Coverage::fromJson(*text);
   if (!coverage)
     return makeError(coverage.message());
@@ -373,8 +382,8 @@ void printWritten(const CompileOptions &o, const CompileReport &report) {
             << report.link << "\n";
   if (o.shared) {
     fs::path dir = fs::absolute(o.outDir);
-    std::cout << "link: -L" << dir.string() << " -lmodel -Wl,-rpath," << dir.string()
-              << "\n";
+    std::cout << "link: -L" << dir.string() << " -lmodel -Wl,-rpath,"
+              << dir.string() << "\n";
   }
 }
 
@@ -466,8 +475,9 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
       ->capture_default_str();
   cmd->add_flag("--shared", o->shared,
                 "Also link libmodel.so (the model, its runtime and kernels)");
-  cmd->add_flag("--json", o->json,
-                "The report (report.json) on stdout instead of the list of files");
+  cmd->add_flag(
+      "--json", o->json,
+      "The report (report.json) on stdout instead of the list of files");
   cmd->add_flag("--keep-temps", o->keepTemps,
                 "Keep the intermediate MLIR and LLVM IR files");
   cmd->add_flag(

@@ -485,7 +485,8 @@ void addDbCommand(CLI::App &app, int &exitCode) {
   best->add_option("--realizer", opts->realizer,
                    "Only records of this realizer: mlir (the loops tessel compile "
                    "emits) or halide (Halide kernels)");
-  setExamples(best, {"tessel db best --db s.db --target host --realizer mlir --json"});
+  setExamples(
+      best, {"tessel db best --db s.db --target host --realizer mlir --json"});
   bindRun(best, runBest);
 
   CLI::App *merge = db->add_subcommand(

@@ -121,9 +121,11 @@ void addTaskCommand(CLI::App &app, int &exitCode) {
       "mlir", "The MLIR function the tuner measures the MLIR realizer on");
   common(mlir);
   mlir->callback([o, &exitCode]() { exitCode = runMlir(*o); });
-  setExamples(plan, {"tessel task plan 'matmul m=512 n=512 k=512' --threads 2"});
-  setExamples(mlir, {"tessel task mlir 'conv2d n=1 h=56 w=56 c=64 f=64 kh=3 kw=3 "
-                     "pad=1,1,1,1'"});
+  setExamples(plan,
+              {"tessel task plan 'matmul m=512 n=512 k=512' --threads 2"});
+  setExamples(mlir,
+              {"tessel task mlir 'conv2d n=1 h=56 w=56 c=64 f=64 kh=3 kw=3 "
+               "pad=1,1,1,1'"});
   setExamples(task, {"tessel task plan 'matmul m=512 n=512 k=512'",
                      "tessel task mlir 'matmul m=64 n=64 k=64'"});
 }

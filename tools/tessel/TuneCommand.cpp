@@ -200,8 +200,7 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
   cmd->add_option("--time-budget", o->budget,
                   "Wall-time budget for the session (90s, 10m, 1h30m); "
                   "give it, --trials, or both");
-  cmd->add_option("--threads", o->threads,
-                  "Threads per measurement")
+  cmd->add_option("--threads", o->threads, "Threads per measurement")
       ->check(between(1, 1024))
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the search")
@@ -241,9 +240,10 @@ void addTuneCommand(CLI::App &app, int &exitCode) {
                   "return wrong results or run out of memory")
       ->check(CLI::IsMember({"crash", "abort", "hang", "wrong", "oom"}))
       ->group("");
-  setExamples(cmd, {"tessel tune --db s.db --tasks tasks.json --time-budget 10m",
-                    "tessel tune --db s.db --task 'matmul m=512 n=512 k=512' "
-                    "--trials 64 --threads 2"});
+  setExamples(cmd,
+              {"tessel tune --db s.db --tasks tasks.json --time-budget 10m",
+               "tessel tune --db s.db --task 'matmul m=512 n=512 k=512' "
+               "--trials 64 --threads 2"});
   cmd->callback([o, cmd, &exitCode] {
     o->commandLine = "tessel tune";
     for (const auto *opt : cmd->get_options())
