@@ -201,6 +201,7 @@ int main(int argc, char **argv) {
 #endif
   tessel::addDbCommand(app, exitCode);
   tessel::addCompileCommand(app, exitCode);
+  tessel::addRunCommand(app, exitCode);
 #ifdef TESSEL_HAVE_TUNER
   tessel::addAotCommand(app, exitCode);
 #endif
@@ -213,7 +214,7 @@ int main(int argc, char **argv) {
              "tessel tune --db s.db --tasks tasks.json --time-budget 10m",
              "tessel db best --db s.db --target host",
              "tessel compile model.mlir --db s.db -o out",
-             "tessel aot --db s.db -o kernels",
+             "tessel run out --bench 50", "tessel aot --db s.db -o kernels",
              "(tessel COMMAND --help: its options and an example)"});
   try {
     app.parse(argc, argv);
