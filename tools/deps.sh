@@ -15,8 +15,13 @@ TESSEL_PACKAGES=(
   # Halide 14 and its autoscheduler plugins (its CMake package requires PNG
   # and JPEG, which a bare Debian lacks)
   libhalide14-0-dev libpng-dev libjpeg-dev
-  # tests (numpy: real weight arrays for the models in test/e2e)
-  libgtest-dev libgmock-dev python3-numpy
+  # ONNX in (tessel import): ONNX's protobuf classes
+  libonnx-dev libprotobuf-dev
+  # tests (numpy: real weight arrays for the models in test/e2e; the ONNX
+  # backend node tests and the onnx package that reads them)
+  libgtest-dev libgmock-dev python3-numpy libonnx-testdata python3-onnx
+  # torchvision models exported to ONNX by PyTorch (test/e2e/onnx_torchvision.py)
+  python3-torch python3-torchvision
 )
 # Graviton from x86-64: the aarch64 cross compiler (AOT kernel adapters, test
 # programs) and qemu (correctness proofs only; its timings mean nothing).

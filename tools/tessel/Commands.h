@@ -39,6 +39,8 @@ void addTuneCommand(CLI::App &app, int &exitCode);
 void addAotCommand(CLI::App &app, int &exitCode);
 /// `tessel compile MODEL --db F --target T -o OUTDIR`
 void addCompileCommand(CLI::App &app, int &exitCode);
+/// `tessel import MODEL.onnx -o MODEL.mlir [--input-shape NAME=DIMS]`
+void addImportCommand(CLI::App &app, int &exitCode);
 /// `tessel run OUTDIR [--input ARG=F.npy] [--output F.npy] [--bench N]`
 void addRunCommand(CLI::App &app, int &exitCode);
 /// `tessel task plan|mlir SIGNATURE [--schedule JSON]`

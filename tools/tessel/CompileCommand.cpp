@@ -15,6 +15,7 @@
 #include "db/Target.h"
 #include "db/Toolchain.h"
 #include "db/Version.h"
+#include "frontend/OnnxImport.h"
 
 #include <CLI/CLI.hpp>
 #include <cstring>
@@ -38,8 +39,9 @@ struct CompileOptions {
   bool scalable = false;
   bool keepTemps = false;
   bool verbose = false;
-  bool json = false;   ///< the report as JSON on stdout
-  bool shared = false; ///< libmodel.so too
+  std::vector<std::string> inputShapes; ///< ONNX models: NAME=DIMS
+  bool json = false;                    ///< the report as JSON on stdout
+  bool shared = false;                  ///< libmodel.so too
   unsigned threads = 1;
 };
 
@@ -95,6 +97,10 @@ std::string toolVersion(const std::string &tool) {
   return out;
 }
 
+bool isOnnx(const std::string &path) {
+  return fs::path(path).extension() == ".onnx";
+}
+
 /// Option combinations: warnings for flags that do not apply, an error for
 /// ones that cannot work.
 Status checkOptions(const CompileOptions &o, const TargetPreset &preset) {
@@ -103,6 +109,10 @@ Status checkOptions(const CompileOptions &o, const TargetPreset &preset) {
         << "tessel: warning: --scalable applies to SVE targets (graviton3, "
            "graviton4); ignored for "
         << preset.name << "\n";
+  if (!o.inputShapes.empty() && !isOnnx(o.model))
+    std::cerr
+        << "tessel: warning: --input-shape applies to ONNX models; ignored for "
+        << o.model << "\n";
   if (o.baseline && !o.db.empty())
     std::cerr << "tessel: warning: --baseline applies no schedules; --db "
               << o.db << " is ignored\n";
@@ -119,8 +129,28 @@ Status checkOptions(const CompileOptions &o, const TargetPreset &preset) {
 /// hashes the report records.
 struct CompileInputs {
   fs::path model, db; ///< absolute; db empty without --db
+  fs::path mlir;      ///< what the pipeline reads: the model, or its import
   std::string modelText, dbHash = "none";
 };
+
+/// An ONNX model imported into work/model.mlir (named relative to work,
+/// where the tools run, so that no scratch path enters the outputs).
+Status importModel(const CompileOptions &o, CompileInputs &in,
+                   const fs::path &work) {
+  OnnxImportOptions options;
+  for (const std::string &s : o.inputShapes)
+    if (Status st = parseInputShape(s, options); !st)
+      return st;
+  auto text = importOnnx(in.model.string(), options);
+  if (!text)
+    return makeError(text.message());
+  std::ofstream out(work / "model.mlir");
+  out << *text;
+  if (!out)
+    return makeError((work / "model.mlir").string() + ": cannot write");
+  in.mlir = "model.mlir";
+  return Status::ok();
+}
 
 Result<CompileInputs> readInputs(const CompileOptions &o) {
   CompileInputs in;
@@ -128,9 +158,11 @@ Result<CompileInputs> readInputs(const CompileOptions &o) {
   auto text = readFile(in.model.string());
   if (!text)
     return makeError(text.message());
-  if (Status s = checkModelText(o.model, *text); !s)
-    return makeError(s.message());
+  if (!isOnnx(o.model))
+    if (Status s = checkModelText(o.model, *text); !s)
+      return makeError(s.message());
   in.modelText = *text;
+  in.mlir = in.model;
   if (o.db.empty())
     return in;
   in.db = fs::absolute(o.db);
@@ -188,7 +220,7 @@ Result<size_t> buildHalideKernels(const CompileOptions &o,
 Status buildInScratch(const CompileOptions &o, const CompileInputs &in,
                       const TargetPreset &preset, const fs::path &work,
                       const std::string &pipeline) {
-  auto steps = mlirObjectSteps(in.model.string(), "model", pipeline, preset);
+  auto steps = mlirObjectSteps(in.mlir.string(), "model", pipeline, preset);
   if (Status s = compileModelRuntime(preset, work.string(), "tessel_runtime.o");
       !s)
     return makeError(s.message() + " while compiling the model runtime");
@@ -417,6 +449,9 @@ int runCompile(const CompileOptions &o) {
   if (!dir)
     return fail(dir.message());
   Scratch scratch{fs::path(*dir), o.keepTemps};
+  if (isOnnx(o.model))
+    if (Status s = importModel(o, *in, scratch.dir); !s)
+      return fail(s.message());
   std::string pipeline = pipelineOptions(o, in->db);
   size_t halideKernels = 0;
   if (o.kernels != "mlir") {
@@ -447,9 +482,16 @@ int runCompile(const CompileOptions &o) {
 void addCompileCommand(CLI::App &app, int &exitCode) {
   auto o = std::make_shared<CompileOptions>();
   CLI::App *cmd = app.add_subcommand(
-      "compile", "Compile a model (TOSA or linalg MLIR) to an object file and C "
-                 "header with the schedules of a database");
-  cmd->add_option("model", o->model, "Model MLIR file")->required();
+      "compile",
+      "Compile a model (ONNX, TOSA or linalg MLIR) to an object file and C "
+      "header with the schedules of a database");
+  cmd->add_option("model", o->model,
+                  "Model: MLIR (TOSA or linalg), or ONNX (.onnx, imported as "
+                  "by tessel import)")
+      ->required();
+  cmd->add_option("--input-shape", o->inputShapes,
+                  "ONNX models: NAME=DIMS fixes an input's dynamic dimensions "
+                  "(repeatable)");
   cmd->add_option("--db", o->db, "Schedule database (default: built-in schedules)");
   cmd->add_option("--target", o->target, "Target preset or 'host'")
       ->capture_default_str();
@@ -483,9 +525,11 @@ void addCompileCommand(CLI::App &app, int &exitCode) {
   cmd->add_flag(
       "--verbose", o->verbose,
       "On failure, every line the tools printed (IR dumps, stack traces)");
-  setExamples(cmd, {"tessel compile resnet18.mlir --db s.db -o out",
-                    "tessel compile model.mlir --db s.db --threads 2 -o out  "
-                    "# then: cc main.c out/libmodel.a -fopenmp"});
+  setExamples(cmd,
+              {"tessel compile resnet18.mlir --db s.db -o out",
+               "tessel compile resnet18.onnx --db s.db --target host -o out",
+               "tessel compile model.mlir --db s.db --threads 2 -o out  "
+               "# then: cc main.c out/libmodel.a -fopenmp"});
   cmd->callback([o, &exitCode]() { exitCode = runCompile(*o); });
 }
 

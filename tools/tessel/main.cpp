@@ -196,6 +196,7 @@ int main(int argc, char **argv) {
   int exitCode = 0;
   // In the order of the workflow.
   tessel::addTargetsCommand(app, exitCode);
+  tessel::addImportCommand(app, exitCode);
 #ifdef TESSEL_HAVE_TUNER
   tessel::addTuneCommand(app, exitCode);
 #endif
@@ -209,7 +210,7 @@ int main(int argc, char **argv) {
   // Set after the sub-commands: CLI11 copies a parent's footer into each
   // sub-command it adds.
   tessel::setExamples(
-      &app, {"tessel targets --host",
+      &app, {"tessel targets --host", "tessel import model.onnx -o model.mlir",
              "tessel-opt model.mlir --tessel-extract-tasks=out=tasks.json",
              "tessel tune --db s.db --tasks tasks.json --time-budget 10m",
              "tessel db best --db s.db --target host",
