@@ -6,7 +6,10 @@
 # MLIR loops that tessel compile emits), with the built-in defaults, and by
 # the untiled upstream lowering (not for vgg11: minutes per call); PyTorch
 # 1.13 (Debian) on the same architectures (bench/torch_models.py), eager and
-# TorchScript, at 1 and 2 threads. Medians.
+# TorchScript, at 1 and 2 threads. Medians. onnx-resnet18, onnx-resnet50 and
+# onnx-mobilenet_v2 are torchvision's models at 1x3x224x224, exported to ONNX
+# by PyTorch with seeded weights (bench/export_onnx.py) and imported by
+# `tessel import`; PyTorch runs the same models with the same weights.
 #
 # The exports' weights are splat constants, which LLVM would fold into the
 # code; bench/dense_weights.py first gives every weight tensor random dense
@@ -27,7 +30,8 @@ while (($#)); do
     *) names+=("$1"); shift ;;
   esac
 done
-((${#names[@]})) || names=(resnet18 mobilenet_v2 squeezenet1_1 vgg11)
+((${#names[@]})) || names=(resnet18 mobilenet_v2 squeezenet1_1 vgg11 onnx-resnet18 onnx-resnet50
+                            onnx-mobilenet_v2)
 # PyTorch's BLAS: OpenBLAS built for OpenMP (Debian's default BLAS is the
 # reference one, ten times slower; the pthread OpenBLAS fights torch's
 # OpenMP threads).
@@ -44,14 +48,20 @@ echo "model,threads,mode,median_ms,min_ms" > "$csv"
 builds=()
 for m in "${names[@]}"; do
   echo "== $m: dense weights, tasks, tuning ($budget at 1 and at 2 threads), compiling"
-  /usr/bin/python3 "$root/bench/dense_weights.py" "$models/$m.mlir" "$out/$m.dense.mlir" 2> /dev/null
+  if [[ $m == onnx-* ]]; then
+    # Exported by PyTorch at 224x224 with seeded weights, imported by tessel.
+    /usr/bin/python3 "$root/bench/export_onnx.py" "${m#onnx-}" "$out/$m.onnx" 2> /dev/null
+    "$bin/tessel" import "$out/$m.onnx" -o "$out/$m.dense.mlir" > /dev/null
+  else
+    /usr/bin/python3 "$root/bench/dense_weights.py" "$models/$m.mlir" "$out/$m.dense.mlir" 2> /dev/null
+  fi
   "$bin/tessel-opt" "$out/$m.dense.mlir" --tessel-extract-tasks=out="$out/$m.tasks.json" -o /dev/null
   for t in 1 2; do
     "$bin/tessel" tune --db "$db" --target host --tasks "$out/$m.tasks.json" --time-budget "$budget" \
       --trials 100 --threads "$t" --no-autoschedulers > "$out/$m.tune$t.log" 2>&1
   done
   variants=(tuned:1 default:1 untiled:1 tuned:2 default:2)
-  [[ $m != vgg11 ]] || variants=(tuned:1 default:1 tuned:2 default:2)
+  [[ $m != vgg11 && $m != onnx-* ]] || variants=(tuned:1 default:1 tuned:2 default:2)
   for v in "${variants[@]}"; do
     t=${v#*:} v=${v%:*}
     case $v in
@@ -111,10 +121,11 @@ for m in dict.fromkeys(r["model"] for r in rows):
         r3 = f"{cells[0] / cells[1]:.2f}" if cells[0] and cells[1] else "n/a"
         print(f"{m:<15}{t:>8}{f(cells[0]):>14}{f(cells[1]):>10}{r3:>15}{f(cells[2]):>10}"
               f"{f(eager):>13}{f(ts):>13}{r1:>13}{r2:>12}")
-print("\nmedian ms, batch 1 (1x3x32x32; vgg11 1x3x224x224), random dense weights in both.\n"
+print("\nmedian ms, batch 1 (1x3x32x32; vgg11 and onnx-* 1x3x224x224), random dense weights\n"
+      "in both (onnx-*: exported by torch.onnx.export, imported by tessel import).\n"
       "'tuned/default' is tessel's tuned latency over its default's (below 1: tuning paid).\n"
       "'untiled' is the one-thread upstream lowering (its column repeats at 2 threads; none\n"
-      "for vgg11); 'vs untiled' divides it\n"
+      "for vgg11 and onnx-*); 'vs untiled' divides it\n"
       "by tessel tuned on the row's thread count.")
 PY
 echo "wrote $csv"

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """PyTorch 1.13 (Debian's python3-torch) on the same networks as the
 torchvision exports in ../shared/models: ResNet-18, MobileNetV2 and
-SqueezeNet 1.1 built here in torch.nn at the exports' 1x3x32x32, and VGG-11
-from torchvision.models (Debian's python3-torchvision) at 1x3x224x224;
+SqueezeNet 1.1 built here in torch.nn at the exports' 1x3x32x32, VGG-11
+from torchvision.models (Debian's python3-torchvision) at 1x3x224x224, and
+the ONNX models of bench/export_onnx.py (onnx-resnet18, onnx-resnet50,
+onnx-mobilenet_v2: torchvision at 1x3x224x224, the same seeded weights);
 batch 1, eval mode, eager and TorchScript (torch.jit.optimize_for_inference:
 frozen, convolutions and batch norms folded, MKL-DNN layouts), in interleaved
 rounds.
@@ -102,10 +104,20 @@ def vgg11():
     return torchvision.models.vgg11()
 
 
+def onnx_model(name):
+    """The model bench/export_onnx.py exports (same seed, same weights)."""
+    import os
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import export_onnx
+    return lambda: export_onnx.model(name)
+
+
 MODELS = {"resnet18": resnet18, "mobilenet_v2": mobilenet_v2, "squeezenet1_1": squeezenet1_1,
           "vgg11": vgg11}
+for _name in ("resnet18", "resnet50", "mobilenet_v2"):
+    MODELS["onnx-" + _name] = onnx_model(_name)
 # The input size of each export.
-INPUT = {"vgg11": 224}
+INPUT = {"vgg11": 224, "onnx-resnet18": 224, "onnx-resnet50": 224, "onnx-mobilenet_v2": 224}
 
 
 def median_ms(f, x, runs):

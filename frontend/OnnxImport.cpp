@@ -42,6 +42,24 @@ std::string shapeText(const Shape &s) {
   return s.empty() ? "scalar" : t;
 }
 
+/// Elements a tensor may have: 2^32 (16 GiB of f32).
+constexpr long double kMaxElements = 4294967296.0L;
+
+/// Ok when every dimension is at least 1 and the tensor is not absurdly
+/// large; `what` names it in the error.
+Status checkShape(const Shape &s, const std::string &what) {
+  long double n = 1;
+  for (int64_t d : s) {
+    if (d < 1)
+      return makeError(what + " has a dimension of " + std::to_string(d) +
+                       ": zero-size and negative dimensions are not supported");
+    n *= static_cast<long double>(d);
+  }
+  if (n > kMaxElements)
+    return makeError(what + " (" + shapeText(s) + ") has more than 2^32 elements");
+  return Status::ok();
+}
+
 /// A value of the graph: an SSA value of the function, or a constant kept
 /// here (initializers, Constant nodes, folded shape arithmetic) until an op
 /// needs it as a tensor.
@@ -89,6 +107,8 @@ Result<Value> constantOf(const onnx::TensorProto &t, const std::string &what) {
   v.isConst = true;
   for (int64_t d : t.dims())
     v.shape.push_back(d);
+  if (Status s = checkShape(v.shape, what); !s)
+    return makeError(s.message());
   std::string type = elementType(t.data_type());
   if (type.empty())
     return makeError(what + ": tensor element type " +
@@ -245,21 +265,36 @@ int64_t normalizeAxis(int64_t axis, size_t rank) {
   return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
 }
 
+/// `axis` (negative: from the end) of a tensor of `rank` dimensions, or an
+/// error; `extra` admits `rank` itself (Flatten's, Unsqueeze's axes).
+Result<size_t> axisOf(int64_t axis, size_t rank, bool extra = false) {
+  int64_t a = normalizeAxis(axis, rank + (extra ? 1 : 0));
+  if (a < 0 || a > static_cast<int64_t>(rank) || (a == static_cast<int64_t>(rank) && !extra))
+    return makeError("axis " + std::to_string(axis) + " is out of range for rank " +
+                     std::to_string(rank));
+  return static_cast<size_t>(a);
+}
+
 // ---------------------------------------------------------------------------
 // Values
 
+/// "node `conv1` (Conv" for error messages; unnamed nodes say so.
+std::string nodeText(const onnx::NodeProto &n) {
+  return (n.name().empty() ? std::string("an unnamed node") : "node `" + n.name() + "`") +
+         " (" + n.op_type();
+}
+
 Status Importer::fail(const onnx::NodeProto &n, const std::string &why) const {
-  return makeError("node `" + n.name() + "` (" + n.op_type() + ", opset " +
-                   std::to_string(opset_) + "): " + why);
+  return makeError(nodeText(n) + ", opset " + std::to_string(opset_) + "): " + why);
 }
 
 Result<Value *> Importer::input(const onnx::NodeProto &n, size_t i) {
   if (!hasInput(n, i))
-    return makeError("node `" + n.name() + "` (" + n.op_type() + "): input " +
+    return makeError(nodeText(n) + "): input " +
                      std::to_string(i) + " is missing");
   auto it = values_.find(n.input(static_cast<int>(i)));
   if (it == values_.end())
-    return makeError("node `" + n.name() + "` (" + n.op_type() + "): input `" +
+    return makeError(nodeText(n) + "): input `" +
                      n.input(static_cast<int>(i)) +
                      "` is not defined before it");
   return &it->second;
@@ -436,6 +471,8 @@ Status Importer::graphInputs() {
                          std::to_string(tt.shape().dim_size()));
       shape = given->second;
     }
+    if (Status s = checkShape(shape, "input `" + in.name() + "`"); !s)
+      return s;
     Value v;
     v.shape = shape;
     v.ssa = f_.argument(shape);
@@ -474,6 +511,12 @@ Result<std::string> Importer::run() {
           fail(n, "op type " + n.op_type() + " is not supported").message());
     if (Status s = (this->*(h->second))(n); !s)
       return makeError(s.message());
+    for (const std::string &out : n.output())
+      if (auto it = values_.find(out); it != values_.end())
+        if (Status s = checkShape(it->second.shape,
+                                  "output `" + out + "` of " + nodeText(n) + ")");
+            !s)
+          return makeError(s.message());
   }
   if (Status s = graphOutputs(); !s)
     return makeError(s.message());
@@ -483,6 +526,15 @@ Result<std::string> Importer::run() {
 // ---------------------------------------------------------------------------
 // Convolution and pooling
 
+/// A 2-D window attribute (strides, dilations, kernel_shape): two values,
+/// each at least 1.
+Result<Shape> windowAttr(const onnx::NodeProto &n, const std::string &name, Shape def) {
+  Shape v = attr(n, name) ? attrInts(n, name) : def;
+  if (v.size() != 2 || v[0] < 1 || v[1] < 1)
+    return makeError(name + " must be two values of at least 1 for a 2-D window");
+  return v;
+}
+
 /// [top, left, bottom, right] of a 2-D window op, from pads or auto_pad.
 Result<Shape> windowPads(const onnx::NodeProto &n, const Shape &in,
                          const Shape &k, const Shape &stride,
@@ -490,8 +542,8 @@ Result<Shape> windowPads(const onnx::NodeProto &n, const Shape &in,
   std::string autoPad = attrString(n, "auto_pad", "NOTSET");
   if (autoPad == "NOTSET") {
     Shape p = attrInts(n, "pads", {0, 0, 0, 0});
-    if (p.size() != 4)
-      return makeError("pads must have 4 values for a 2-D window");
+    if (p.size() != 4 || std::any_of(p.begin(), p.end(), [](int64_t x) { return x < 0; }))
+      return makeError("pads must be 4 values of at least 0 for a 2-D window");
     return Shape{p[0], p[1], p[2], p[3]};
   }
   if (autoPad == "VALID")
@@ -524,8 +576,11 @@ Status Importer::convOp(const onnx::NodeProto &n) {
     return fail(n, "1-D and 3-D convolutions are not supported (4-D NCHW input "
                    "and weights only)");
   Shape k = {wv.shape[2], wv.shape[3]};
-  Shape stride = attrInts(n, "strides", {1, 1}),
-        dilation = attrInts(n, "dilations", {1, 1});
+  auto strideAttr = windowAttr(n, "strides", {1, 1});
+  auto dilationAttr = windowAttr(n, "dilations", {1, 1});
+  if (!strideAttr || !dilationAttr)
+    return fail(n, !strideAttr ? strideAttr.message() : dilationAttr.message());
+  Shape stride = *strideAttr, dilation = *dilationAttr;
   auto pads = windowPads(n, xv.shape, k, stride, dilation);
   if (!pads)
     return fail(n, pads.message());
@@ -635,16 +690,20 @@ Status Importer::poolOp(const onnx::NodeProto &n) {
                 "1-D and 3-D pooling are not supported (4-D NCHW inputs only)");
   if (n.output_size() > 1 && !n.output(1).empty())
     return fail(n, "the Indices output is not supported");
-  Shape k = attrInts(n, "kernel_shape");
-  if (k.size() != 2)
-    return fail(n, "kernel_shape must have 2 values");
-  Shape stride = attrInts(n, "strides", {1, 1}),
-        dilation = attrInts(n, "dilations", {1, 1});
+  auto kernelAttr = windowAttr(n, "kernel_shape", {});
+  auto strideAttr = windowAttr(n, "strides", {1, 1});
+  auto dilationAttr = windowAttr(n, "dilations", {1, 1});
+  for (const auto *a : {&kernelAttr, &strideAttr, &dilationAttr})
+    if (!*a)
+      return fail(n, a->message());
+  Shape k = *kernelAttr, stride = *strideAttr, dilation = *dilationAttr;
   auto pads = windowPads(n, xv.shape, k, stride, dilation);
   if (!pads)
     return fail(n, pads.message());
   PoolGeometry g = poolGeometry(xv.shape, *pads, k, stride, dilation,
                                 attrInt(n, "ceil_mode", 0));
+  if (g.out[2] < 1 || g.out[3] < 1)
+    return fail(n, "the window is larger than the padded input");
   const double lowest = -3.4028234663852886e38;
   Shape pt = *pads;
   Value padIn = padded(xv, {0, 0, pt[0], pt[1]},
@@ -1081,9 +1140,10 @@ Status Importer::reshapeOp(const onnx::NodeProto &n) {
   const std::string &t = n.op_type();
   Shape out;
   if (t == "Flatten") {
-    int64_t axis = normalizeAxis(attrInt(n, "axis", 1), in.size());
-    out = {product(in, 0, static_cast<size_t>(axis)),
-           product(in, static_cast<size_t>(axis))};
+    auto axis = axisOf(attrInt(n, "axis", 1), in.size(), /*extra=*/true);
+    if (!axis)
+      return fail(n, axis.message());
+    out = {product(in, 0, *axis), product(in, *axis)};
   } else if (t == "Reshape") {
     Shape want;
     if (opset_ < 5) {
@@ -1118,8 +1178,15 @@ Status Importer::reshapeOp(const onnx::NodeProto &n) {
     }
     if (t == "Squeeze") {
       std::set<int64_t> drop;
-      for (int64_t a : axes)
-        drop.insert(normalizeAxis(a, in.size()));
+      for (int64_t a : axes) {
+        auto axis = axisOf(a, in.size());
+        if (!axis)
+          return fail(n, axis.message());
+        if (in[*axis] != 1)
+          return fail(n, "axis " + std::to_string(a) + " has size " +
+                             std::to_string(in[*axis]) + ", not 1");
+        drop.insert(static_cast<int64_t>(*axis));
+      }
       for (size_t i = 0; i < in.size(); ++i)
         if (!(axes.empty() ? in[i] == 1
                            : drop.count(static_cast<int64_t>(i)) > 0))
@@ -1127,8 +1194,11 @@ Status Importer::reshapeOp(const onnx::NodeProto &n) {
     } else { // Unsqueeze
       size_t rank = in.size() + axes.size();
       std::set<int64_t> add;
-      for (int64_t a : axes)
-        add.insert(normalizeAxis(a, rank));
+      for (int64_t a : axes) {
+        int64_t axis = normalizeAxis(a, rank);
+        if (axis < 0 || axis >= static_cast<int64_t>(rank) || !add.insert(axis).second)
+          return fail(n, "axis " + std::to_string(a) + " is out of range or repeated");
+      }
       for (size_t i = 0, j = 0; i < rank; ++i)
         out.push_back(add.count(static_cast<int64_t>(i)) ? 1 : in[j++]);
     }
@@ -1148,6 +1218,11 @@ Status Importer::transposeOp(const onnx::NodeProto &n) {
   if (perm.empty())
     for (size_t i = (*x)->shape.size(); i-- > 0;)
       perm.push_back(static_cast<int64_t>(i));
+  Shape sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    if (sorted[i] != static_cast<int64_t>(i))
+      return fail(n, "perm is not a permutation of the dimensions");
   if (perm.size() != (*x)->shape.size())
     return fail(n, "perm has " + std::to_string(perm.size()) +
                        " values for rank " +
@@ -1167,7 +1242,10 @@ Status Importer::concatOp(const onnx::NodeProto &n) {
   if (ins.empty())
     return fail(n, "no inputs");
   size_t rank = ins[0]->shape.size();
-  int64_t axis = normalizeAxis(attrInt(n, "axis", 0), rank);
+  auto axisOk = axisOf(attrInt(n, "axis", 0), rank);
+  if (!axisOk)
+    return fail(n, axisOk.message());
+  int64_t axis = static_cast<int64_t>(*axisOk);
   Shape out = ins[0]->shape;
   out[static_cast<size_t>(axis)] = 0;
   bool allConst = true;
@@ -1224,8 +1302,11 @@ Status Importer::softmaxOp(const onnx::NodeProto &n) {
   if (!x)
     return makeError(x.message());
   Shape in = (*x)->shape;
-  int64_t axis =
-      normalizeAxis(attrInt(n, "axis", opset_ < 13 ? 1 : -1), in.size());
+  auto axisOk = axisOf(attrInt(n, "axis", opset_ < 13 ? 1 : -1), in.size(),
+                       /*extra=*/opset_ < 13);
+  if (!axisOk)
+    return fail(n, axisOk.message());
+  int64_t axis = static_cast<int64_t>(*axisOk);
   // Before opset 13 the input is taken as the matrix [prod(:axis),
   // prod(axis:)].
   Value xv = opset_ < 13
@@ -1290,8 +1371,12 @@ Status Importer::reduceMeanOp(const onnx::NodeProto &n) {
     axes = attrInts(n, "axes");
   }
   std::set<size_t> drop;
-  for (int64_t a : axes)
-    drop.insert(static_cast<size_t>(normalizeAxis(a, in.size())));
+  for (int64_t a : axes) {
+    auto axis = axisOf(a, in.size());
+    if (!axis)
+      return fail(n, axis.message());
+    drop.insert(*axis);
+  }
   if (axes.empty() && !attrInt(n, "noop_with_empty_axes", 0))
     for (size_t i = 0; i < in.size(); ++i)
       drop.insert(i);
@@ -1408,9 +1493,11 @@ Status Importer::constantOp(const onnx::NodeProto &n) {
     if (!s)
       return makeError(s.message());
     v.shape = *s;
+    if (Status st = checkShape(v.shape, nodeText(n) + ")"); !st)
+      return st;
     double fill = 0;
     if (auto *a = attr(n, "value")) {
-      auto t = constantOf(a->t(), "node `" + n.name() + "` value");
+      auto t = constantOf(a->t(), nodeText(n) + ") value");
       if (!t)
         return makeError(t.message());
       fill = t->data.empty() ? 0 : t->data[0];
@@ -1418,7 +1505,7 @@ Status Importer::constantOp(const onnx::NodeProto &n) {
     }
     v.data.assign(static_cast<size_t>(product(v.shape)), fill);
   } else if (auto *a = attr(n, "value")) {
-    auto t = constantOf(a->t(), "node `" + n.name() + "`");
+    auto t = constantOf(a->t(), nodeText(n) + ")");
     if (!t)
       return makeError(t.message());
     v = *t;
@@ -1484,8 +1571,10 @@ Status Importer::gatherOp(const onnx::NodeProto &n) {
     return makeError(!x ? x.message() : idx.message());
   Value &xv = **x;
   const Value &iv = values_.at(n.input(1));
-  size_t axis = static_cast<size_t>(
-      normalizeAxis(attrInt(n, "axis", 0), xv.shape.size()));
+  auto axisOk = axisOf(attrInt(n, "axis", 0), xv.shape.size());
+  if (!axisOk)
+    return fail(n, axisOk.message());
+  size_t axis = *axisOk;
   Shape out(xv.shape.begin(), xv.shape.begin() + static_cast<long>(axis));
   out.insert(out.end(), iv.shape.begin(), iv.shape.end());
   out.insert(out.end(), xv.shape.begin() + static_cast<long>(axis) + 1,
@@ -1560,7 +1649,10 @@ Status Importer::sliceOp(const onnx::NodeProto &n) {
   Shape offsets(xv.shape.size(), 0), sizes = xv.shape,
                                      strides(xv.shape.size(), 1);
   for (size_t i = 0; i < starts.size(); ++i) {
-    size_t a = static_cast<size_t>(normalizeAxis(axes[i], xv.shape.size()));
+    auto axisOk = axisOf(axes[i], xv.shape.size());
+    if (!axisOk)
+      return fail(n, axisOk.message());
+    size_t a = *axisOk;
     int64_t dim = xv.shape[a], step = steps[i];
     if (step <= 0)
       return fail(n, "negative and zero steps are not supported");

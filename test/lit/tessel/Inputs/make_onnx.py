@@ -36,6 +36,22 @@ def main(out):
                         [helper.make_tensor_value_info("x", f, [2, 2])],
                         [helper.make_tensor_value_info("y", f, [2, 2])], opset=12)
     save(unsupported, os.path.join(out, "unsupported-op.onnx"))
+    # Hostile attributes and sizes: each a one-line error, never a crash.
+    x4 = helper.make_tensor_value_info("x", f, [1, 2, 5, 5])
+    y = helper.make_tensor_value_info("y", f, None)
+    w3 = numpy_helper.from_array(np.ones((3, 2, 3, 3), np.float32), "w")
+    hostile = {
+        "stride0": ([helper.make_node("Conv", ["x", "w"], ["y"], strides=[0, 1])], [x4], [w3]),
+        "kernel0": ([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[0, 0])], [x4], []),
+        "axis9": ([helper.make_node("Concat", ["x", "x"], ["y"], axis=9)], [x4], []),
+        "perm": ([helper.make_node("Transpose", ["x"], ["y"], perm=[0, 0, 9, 1])], [x4], []),
+        "huge": ([helper.make_node("Relu", ["x"], ["y"])],
+                 [helper.make_tensor_value_info("x", f, [1 << 40, 1 << 40])], []),
+        "huge-constant": ([helper.make_node("ConstantOfShape", ["s"], ["y"])], [x4],
+                          [numpy_helper.from_array(np.array([1 << 40, 1 << 40], np.int64), "s")]),
+    }
+    for name, (nodes, ins, inits) in hostile.items():
+        save(model(nodes, ins, [y], inits), os.path.join(out, "hostile-%s.onnx" % name))
 
 
 if __name__ == "__main__":
