@@ -56,7 +56,8 @@ Status checkShape(const Shape &s, const std::string &what) {
     n *= static_cast<long double>(d);
   }
   if (n > kMaxElements)
-    return makeError(what + " (" + shapeText(s) + ") has more than 2^32 elements");
+    return makeError(what + " (" + shapeText(s) +
+                     ") has more than 2^32 elements");
   return Status::ok();
 }
 
@@ -269,9 +270,10 @@ int64_t normalizeAxis(int64_t axis, size_t rank) {
 /// error; `extra` admits `rank` itself (Flatten's, Unsqueeze's axes).
 Result<size_t> axisOf(int64_t axis, size_t rank, bool extra = false) {
   int64_t a = normalizeAxis(axis, rank + (extra ? 1 : 0));
-  if (a < 0 || a > static_cast<int64_t>(rank) || (a == static_cast<int64_t>(rank) && !extra))
-    return makeError("axis " + std::to_string(axis) + " is out of range for rank " +
-                     std::to_string(rank));
+  if (a < 0 || a > static_cast<int64_t>(rank) ||
+      (a == static_cast<int64_t>(rank) && !extra))
+    return makeError("axis " + std::to_string(axis) +
+                     " is out of range for rank " + std::to_string(rank));
   return static_cast<size_t>(a);
 }
 
@@ -280,22 +282,23 @@ Result<size_t> axisOf(int64_t axis, size_t rank, bool extra = false) {
 
 /// "node `conv1` (Conv" for error messages; unnamed nodes say so.
 std::string nodeText(const onnx::NodeProto &n) {
-  return (n.name().empty() ? std::string("an unnamed node") : "node `" + n.name() + "`") +
+  return (n.name().empty() ? std::string("an unnamed node")
+                           : "node `" + n.name() + "`") +
          " (" + n.op_type();
 }
 
 Status Importer::fail(const onnx::NodeProto &n, const std::string &why) const {
-  return makeError(nodeText(n) + ", opset " + std::to_string(opset_) + "): " + why);
+  return makeError(nodeText(n) + ", opset " + std::to_string(opset_) +
+                   "): " + why);
 }
 
 Result<Value *> Importer::input(const onnx::NodeProto &n, size_t i) {
   if (!hasInput(n, i))
-    return makeError(nodeText(n) + "): input " +
-                     std::to_string(i) + " is missing");
+    return makeError(nodeText(n) + "): input " + std::to_string(i) +
+                     " is missing");
   auto it = values_.find(n.input(static_cast<int>(i)));
   if (it == values_.end())
-    return makeError(nodeText(n) + "): input `" +
-                     n.input(static_cast<int>(i)) +
+    return makeError(nodeText(n) + "): input `" + n.input(static_cast<int>(i)) +
                      "` is not defined before it");
   return &it->second;
 }
@@ -513,8 +516,8 @@ Result<std::string> Importer::run() {
       return makeError(s.message());
     for (const std::string &out : n.output())
       if (auto it = values_.find(out); it != values_.end())
-        if (Status s = checkShape(it->second.shape,
-                                  "output `" + out + "` of " + nodeText(n) + ")");
+        if (Status s = checkShape(it->second.shape, "output `" + out + "` of " +
+                                                        nodeText(n) + ")");
             !s)
           return makeError(s.message());
   }
@@ -528,10 +531,12 @@ Result<std::string> Importer::run() {
 
 /// A 2-D window attribute (strides, dilations, kernel_shape): two values,
 /// each at least 1.
-Result<Shape> windowAttr(const onnx::NodeProto &n, const std::string &name, Shape def) {
+Result<Shape> windowAttr(const onnx::NodeProto &n, const std::string &name,
+                         const Shape &def) {
   Shape v = attr(n, name) ? attrInts(n, name) : def;
   if (v.size() != 2 || v[0] < 1 || v[1] < 1)
-    return makeError(name + " must be two values of at least 1 for a 2-D window");
+    return makeError(name +
+                     " must be two values of at least 1 for a 2-D window");
   return v;
 }
 
@@ -542,7 +547,8 @@ Result<Shape> windowPads(const onnx::NodeProto &n, const Shape &in,
   std::string autoPad = attrString(n, "auto_pad", "NOTSET");
   if (autoPad == "NOTSET") {
     Shape p = attrInts(n, "pads", {0, 0, 0, 0});
-    if (p.size() != 4 || std::any_of(p.begin(), p.end(), [](int64_t x) { return x < 0; }))
+    if (p.size() != 4 ||
+        std::any_of(p.begin(), p.end(), [](int64_t x) { return x < 0; }))
       return makeError("pads must be 4 values of at least 0 for a 2-D window");
     return Shape{p[0], p[1], p[2], p[3]};
   }
@@ -1196,8 +1202,10 @@ Status Importer::reshapeOp(const onnx::NodeProto &n) {
       std::set<int64_t> add;
       for (int64_t a : axes) {
         int64_t axis = normalizeAxis(a, rank);
-        if (axis < 0 || axis >= static_cast<int64_t>(rank) || !add.insert(axis).second)
-          return fail(n, "axis " + std::to_string(a) + " is out of range or repeated");
+        if (axis < 0 || axis >= static_cast<int64_t>(rank) ||
+            !add.insert(axis).second)
+          return fail(n, "axis " + std::to_string(a) +
+                             " is out of range or repeated");
       }
       for (size_t i = 0, j = 0; i < rank; ++i)
         out.push_back(add.count(static_cast<int64_t>(i)) ? 1 : in[j++]);
