@@ -1,6 +1,7 @@
 // MLIR text for the importers (see MlirText.h).
 #include "frontend/MlirText.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -81,11 +82,26 @@ std::string MlirBody::unary(const std::string &o, const std::string &a) {
 
 std::string MlirFunction::fresh() { return "%" + std::to_string(next_++); }
 
-std::string MlirFunction::argument(const Dims &shape) {
-  std::string name = "%arg" + std::to_string(args_.size());
-  args_.push_back(name);
-  argTypes_.push_back(tensorType(shape));
-  return name;
+namespace {
+/// ` {tessel.name = "NAME"}`, or nothing without a name.
+std::string nameAttr(const std::string &name) {
+  if (name.empty())
+    return "";
+  std::string escaped;
+  for (char c : name)
+    if (c == '"' || c == '\\')
+      escaped += std::string("\\") + c;
+    else if (static_cast<unsigned char>(c) >= 32 && c != 127)
+      escaped += c;
+  return " {tessel.name = \"" + escaped + "\"}";
+}
+} // namespace
+
+std::string MlirFunction::argument(const Dims &shape, const std::string &name) {
+  std::string ssa = "%arg" + std::to_string(args_.size());
+  args_.push_back(ssa);
+  argTypes_.push_back(tensorType(shape) + nameAttr(name));
+  return ssa;
 }
 
 std::string MlirFunction::constant(const Dims &shape,
@@ -239,14 +255,17 @@ std::string MlirFunction::transpose(const std::string &x, const Dims &shape,
             ") permutation = " + listText(perm));
 }
 
-void MlirFunction::returns(const std::vector<MlirOperand> &results) {
-  std::string names, types;
+void MlirFunction::returns(const std::vector<MlirOperand> &results,
+                           const std::vector<std::string> &names) {
+  std::string values, types;
   for (size_t i = 0; i < results.size(); ++i) {
-    names += (i ? ", " : "") + results[i].ssa;
+    values += (i ? ", " : "") + results[i].ssa;
     types += (i ? ", " : "") + tensorType(results[i].shape);
-    resultTypes_.push_back(tensorType(results[i].shape));
+    resultTypes_.push_back(
+        tensorType(results[i].shape) +
+        nameAttr(i < names.size() ? names[i] : std::string()));
   }
-  lines_.push_back("    return " + names + " : " + types);
+  lines_.push_back("    return " + values + " : " + types);
 }
 
 std::string MlirFunction::module(const std::string &name) const {
@@ -255,9 +274,12 @@ std::string MlirFunction::module(const std::string &name) const {
   for (size_t i = 0; i < args_.size(); ++i)
     m << (i ? ", " : "") << args_[i] << ": " << argTypes_[i];
   m << ") -> ";
-  if (resultTypes_.size() == 1)
+  bool named = std::any_of(
+      resultTypes_.begin(), resultTypes_.end(),
+      [](const std::string &t) { return t.find('{') != std::string::npos; });
+  if (resultTypes_.size() == 1 && !named) {
     m << resultTypes_[0];
-  else {
+  } else {
     m << "(";
     for (size_t i = 0; i < resultTypes_.size(); ++i)
       m << (i ? ", " : "") << resultTypes_[i];

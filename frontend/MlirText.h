@@ -53,8 +53,9 @@ using BodyFn =
 class MlirFunction {
 public:
   std::string fresh();
-  /// A new function argument.
-  std::string argument(const Dims &shape);
+  /// A new function argument; `name` (the model's) goes in its
+  /// tessel.name attribute, which the C header names it by.
+  std::string argument(const Dims &shape, const std::string &name = "");
   /// An f32 constant tensor (a blob).
   std::string constant(const Dims &shape, const std::vector<double> &data);
   /// Adds "%N = rhs" and returns %N.
@@ -79,7 +80,10 @@ public:
   std::string scalar(double value);
   std::string transpose(const std::string &x, const Dims &shape,
                         const Dims &perm);
-  void returns(const std::vector<MlirOperand> &results);
+  /// The function's results; `names` (the model's, or empty) go in their
+  /// tessel.name attributes.
+  void returns(const std::vector<MlirOperand> &results,
+               const std::vector<std::string> &names);
   /// The module: the function `name` and the blobs.
   std::string module(const std::string &name) const;
 

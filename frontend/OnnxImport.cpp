@@ -478,7 +478,7 @@ Status Importer::graphInputs() {
       return s;
     Value v;
     v.shape = shape;
-    v.ssa = f_.argument(shape);
+    v.ssa = f_.argument(shape, in.name());
     values_[in.name()] = v;
   }
   return Status::ok();
@@ -486,6 +486,7 @@ Status Importer::graphInputs() {
 
 Status Importer::graphOutputs() {
   std::vector<MlirOperand> results;
+  std::vector<std::string> names;
   for (const auto &out : model_.graph().output()) {
     auto it = values_.find(out.name());
     if (it == values_.end())
@@ -495,8 +496,9 @@ Status Importer::graphOutputs() {
       return makeError("output `" + out.name() +
                        "`: only f32 outputs are supported");
     results.push_back({use(it->second), it->second.shape, ""});
+    names.push_back(out.name());
   }
-  f_.returns(results);
+  f_.returns(results, names);
   return Status::ok();
 }
 

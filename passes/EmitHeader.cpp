@@ -7,6 +7,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,31 @@ std::string shapeText(const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? "x" : "") + std::to_string(shape[i]);
   return s;
+}
+
+/// The C name of an argument: its `tessel.name` attribute (an importer's
+/// input or output name) made a C identifier, else `fallback`; never a C
+/// keyword nor a name already `used`.
+std::string argumentName(StringAttr given, const std::string &fallback,
+                         std::set<std::string> &used) {
+  static const std::set<std::string> keywords = {
+      "auto",     "break",    "case",     "char",   "const",   "continue",
+      "default",  "do",       "double",   "else",   "enum",    "extern",
+      "float",    "for",      "goto",     "if",     "inline",  "int",
+      "long",     "register", "restrict", "return", "short",   "signed",
+      "sizeof",   "static",   "struct",   "switch", "typedef", "union",
+      "unsigned", "void",     "volatile", "while",  "buffers"};
+  std::string name;
+  if (given)
+    for (char c : given.str())
+      name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0])))
+    name = "_" + name;
+  if (name.empty() || keywords.count(name) || used.count(name) ||
+      name.size() > 64)
+    name = fallback;
+  used.insert(name);
+  return name;
 }
 
 struct EmitHeaderPass : impl::EmitHeaderBase<EmitHeaderPass> {
@@ -97,10 +124,27 @@ struct EmitHeaderPass : impl::EmitHeaderBase<EmitHeaderPass> {
         a.shape.assign(shaped.getShape().begin(), shaped.getShape().end());
         args.push_back(a);
       };
-      for (auto [i, t] : llvm::enumerate(f.getArgumentTypes()))
-        add(t, "arg" + std::to_string(i), false);
-      for (auto [i, t] : llvm::enumerate(f.getResultTypes()))
-        add(t, "result" + std::to_string(i), true);
+      std::set<std::string> used;
+      for (unsigned i = 0; i < f.getNumArguments(); ++i)
+        used.insert("arg" + std::to_string(i));
+      for (unsigned i = 0; i < f.getNumResults(); ++i)
+        used.insert("result" + std::to_string(i));
+      for (auto [i, t] : llvm::enumerate(f.getArgumentTypes())) {
+        std::string fallback = "arg" + std::to_string(i);
+        used.erase(fallback);
+        add(t,
+            argumentName(f.getArgAttrOfType<StringAttr>(i, "tessel.name"),
+                         fallback, used),
+            false);
+      }
+      for (auto [i, t] : llvm::enumerate(f.getResultTypes())) {
+        std::string fallback = "result" + std::to_string(i);
+        used.erase(fallback);
+        add(t,
+            argumentName(f.getResultAttrOfType<StringAttr>(i, "tessel.name"),
+                         fallback, used),
+            true);
+      }
       if (failed)
         return;
       std::string name = f.getSymName().str();

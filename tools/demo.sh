@@ -9,7 +9,10 @@
 # database, with the built-in defaults and with the untiled upstream
 # lowering (tessel compile); runs each from a small C program, several
 # rounds interleaved; prints the latencies and what tuning gained. A second
-# run reuses the database and continues the search.
+# run reuses the database and continues the search. Last, a PyTorch model
+# through ONNX: torchvision's resnet18 at 224x224 exported by torch.onnx.export,
+# compiled from the .onnx and run by tessel run against PyTorch's output and
+# latency.
 #   TESSEL_DEMO_BUDGET=3m TESSEL_DEMO_TRIALS=100 ./tools/demo.sh
 # (the budget in whole seconds, minutes or hours: 90, 90s, 3m, 1h; two
 # thirds of it at 1 thread, one third at 2)
@@ -103,6 +106,25 @@ for t in 1 2; do
   awk -v a="$(med "${rounds[tuned-$t]}")" -v b="$(med "${rounds[default-$t]}")" -v t=$t \
     'BEGIN {printf "tuned vs default on %d thread(s): %.2fx the latency (%s)\n", t, a / b,
             a < b ? "tuning paid" : "no gain"}'
+done
+
+step "a PyTorch model through ONNX: torchvision resnet18 at 1x3x224x224 (seeded weights), exported by torch.onnx.export"
+LD_LIBRARY_PATH=/usr/lib/$(gcc -print-multiarch)/openblas-openmp OMP_WAIT_POLICY=passive \
+  /usr/bin/python3 "$root/bench/onnx_vs_torch.py" resnet18 "$out" 20 > "$out/torch224.csv" 2> /dev/null
+for t in 1 2; do
+  "$bin/tessel" compile "$out/resnet18.onnx" --target host --threads "$t" -o "$out/onnx-default-$t" |
+    sed 's/^/  /'
+  "$bin/tessel" run "$out/onnx-default-$t" --input input="$out/resnet18.x.npy" \
+    --compare "$out/resnet18.y.npy" --bench 20 > "$out/onnx-run-$t.txt"
+done
+sed -n 's/^compare /  tessel vs PyTorch: compare /p' "$out/onnx-run-1.txt"
+for t in 1 2; do
+  tessel_ms=$(sed -nE 's/^latency: median ([0-9.]+) ms.*/\1/p' "$out/onnx-run-$t.txt")
+  eager=$(awk -F, -v t=$t '$1 == "eager" && $2 == t {print $3}' "$out/torch224.csv")
+  ts=$(awk -F, -v t=$t '$1 == "torchscript" && $2 == t {print $3}' "$out/torch224.csv")
+  awk -v a="$tessel_ms" -v e="$eager" -v s="$ts" -v t=$t 'BEGIN {
+    printf "  %d thread(s): tessel (built-in defaults) %.2f ms, PyTorch eager %.2f ms, TorchScript %.2f ms (tessel %.2fx TorchScript'"'"'s speed)\n",
+           t, a, e, s, s / a }'
 done
 
 cat <<MSG

@@ -34,6 +34,16 @@ def supported_ops(tessel):
     return set(m.group(1).split())
 
 
+def header_args(out):
+    """(inputs, outputs): the argument names of model.h's first entry point
+    (the model's own names where tessel import kept them)."""
+    text = open(os.path.join(out, "model.h")).read()
+    table = text[text.index("_args[] = {"):]
+    table = table[:table.index("};")]
+    args = re.findall(r'\{"([^"]+)", "[a-z0-9]+", \d+, \{[^}]*\}, ([01])\}', table)
+    return [n for n, o in args if o == "0"], [n for n, o in args if o == "1"]
+
+
 def load(path):
     t = onnx.TensorProto()
     with open(path, "rb") as f:
@@ -92,14 +102,18 @@ def run_test(tessel, test_dir, work):
         ins = ["input_%d.pb" % i for i in kept]
         outs = sorted(f for f in os.listdir(d) if f.startswith("output_"))
         args = [tessel, "run", out]
+        in_names, out_names = header_args(out)
+        if len(in_names) != len(ins) or len(out_names) != len(outs):
+            return "fail", "model.h has %d inputs and %d outputs, the test %d and %d" % (
+                len(in_names), len(out_names), len(ins), len(outs))
         for i, f in enumerate(ins):
             a = load(os.path.join(d, f))
             if a.dtype != np.float32:
                 return "fail", "input %s is %s" % (f, a.dtype)
             np.save(os.path.join(work, "in%d.npy" % i), a.copy(order="C"))
-            args += ["--input", "arg%d=%s" % (i, os.path.join(work, "in%d.npy" % i))]
+            args += ["--input", "%s=%s" % (in_names[i], os.path.join(work, "in%d.npy" % i))]
         for i in range(len(outs)):
-            args += ["--output", "result%d=%s" % (i, os.path.join(work, "out%d.npy" % i))]
+            args += ["--output", "%s=%s" % (out_names[i], os.path.join(work, "out%d.npy" % i))]
         r = subprocess.run(args, capture_output=True, text=True)
         if r.returncode != 0:
             return "fail", "run: " + (r.stderr.strip().splitlines() or ["?"])[-1]

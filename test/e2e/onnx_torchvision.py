@@ -2,7 +2,7 @@
 """torchvision models at 1x3x224x224 through ONNX: each exported by
 torch.onnx.export with seeded random weights (no trained weights offline),
 compiled by `tessel compile MODEL.onnx`, run by `tessel run` on the same
-input, and compared with PyTorch's output.
+input (by its ONNX name, `input`), and compared with PyTorch's output.
   onnx_torchvision.py BIN_DIR WORK_DIR [MODEL...]"""
 import os
 import subprocess
@@ -40,7 +40,7 @@ def main():
         subprocess.run([tessel, "compile", path, "-o", out], check=True, stdout=subprocess.DEVNULL)
         got_path = os.path.join(work, name + ".y.npy")
         subprocess.run([tessel, "run", out, "--input",
-                        "arg0=" + os.path.join(work, name + ".x.npy"), "--output", got_path],
+                        "input=" + os.path.join(work, name + ".x.npy"), "--output", got_path],
                        check=True, stdout=subprocess.DEVNULL)
         got = np.load(got_path)
         err = np.abs(got.astype(np.float64) - want)
