@@ -47,10 +47,11 @@ constexpr long double kMaxElements = 4294967296.0L;
 
 /// Ok when every dimension is at least 1 and the tensor is not absurdly
 /// large; `what` names it in the error.
-Status checkShape(const Shape &s, const std::string &what) {
+Status checkShape(const Shape &s, const std::string &what,
+                  bool allowEmpty = false) {
   long double n = 1;
   for (int64_t d : s) {
-    if (d < 1)
+    if (d < (allowEmpty ? 0 : 1))
       return makeError(what + " has a dimension of " + std::to_string(d) +
                        ": zero-size and negative dimensions are not supported");
     n *= static_cast<long double>(d);
@@ -108,9 +109,10 @@ Result<Value> constantOf(const onnx::TensorProto &t, const std::string &what) {
   v.isConst = true;
   for (int64_t d : t.dims())
     v.shape.push_back(d);
-  if (Status s = checkShape(v.shape, what); !s)
-    return makeError(s.message());
   std::string type = elementType(t.data_type());
+  // Integer constants (shapes, axes) may be empty lists.
+  if (Status s = checkShape(v.shape, what, type != "f32" && type != "f64"); !s)
+    return makeError(s.message());
   if (type.empty())
     return makeError(what + ": tensor element type " +
                      std::to_string(t.data_type()) +
@@ -269,7 +271,7 @@ int64_t normalizeAxis(int64_t axis, size_t rank) {
 /// `axis` (negative: from the end) of a tensor of `rank` dimensions, or an
 /// error; `extra` admits `rank` itself (Flatten's, Unsqueeze's axes).
 Result<size_t> axisOf(int64_t axis, size_t rank, bool extra = false) {
-  int64_t a = normalizeAxis(axis, rank + (extra ? 1 : 0));
+  int64_t a = normalizeAxis(axis, rank);
   if (a < 0 || a > static_cast<int64_t>(rank) ||
       (a == static_cast<int64_t>(rank) && !extra))
     return makeError("axis " + std::to_string(axis) +
@@ -518,8 +520,10 @@ Result<std::string> Importer::run() {
       return makeError(s.message());
     for (const std::string &out : n.output())
       if (auto it = values_.find(out); it != values_.end())
-        if (Status s = checkShape(it->second.shape, "output `" + out + "` of " +
-                                                        nodeText(n) + ")");
+        if (Status s =
+                checkShape(it->second.shape,
+                           "output `" + out + "` of " + nodeText(n) + ")",
+                           it->second.isConst && it->second.type == "i64");
             !s)
           return makeError(s.message());
   }
@@ -1312,8 +1316,7 @@ Status Importer::softmaxOp(const onnx::NodeProto &n) {
   if (!x)
     return makeError(x.message());
   Shape in = (*x)->shape;
-  auto axisOk = axisOf(attrInt(n, "axis", opset_ < 13 ? 1 : -1), in.size(),
-                       /*extra=*/opset_ < 13);
+  auto axisOk = axisOf(attrInt(n, "axis", opset_ < 13 ? 1 : -1), in.size());
   if (!axisOk)
     return fail(n, axisOk.message());
   int64_t axis = static_cast<int64_t>(*axisOk);

@@ -148,6 +148,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--filter", default=None)
     ap.add_argument("--data", default=DATA)
+    ap.add_argument("--max-refused", type=int, default=None,
+                    help="fail when more supported-op tests than this are refused")
     ap.add_argument("--unsupported-sample", type=int, default=20,
                     help="tests of unsupported ops whose refusal is checked")
     args = ap.parse_args()
@@ -217,6 +219,9 @@ def main():
         print("FAIL " + f)
     for u in unclear:
         print("UNCLEAR " + u)
+    if args.max_refused is not None and len(refusals) > args.max_refused:
+        print("FAIL %d refusals, more than the %d expected" % (len(refusals), args.max_refused))
+        return 1
     return 1 if failures or unclear else 0
 
 
