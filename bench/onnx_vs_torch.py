@@ -6,27 +6,14 @@ PyTorch's output on it OUT/NAME.y.npy; then PyTorch's latency on that input
 as CSV lines: mode,threads,median_ms.
 usage: /usr/bin/python3 onnx_vs_torch.py NAME OUT [RUNS]"""
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_onnx  # noqa: E402
-
-
-def median_ms(f, x, runs):
-    start = time.perf_counter()
-    while time.perf_counter() - start < 0.2:
-        f(x)
-    t = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        f(x)
-        t.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(t)
+import torch_models  # noqa: E402
 
 
 def main():
@@ -44,7 +31,8 @@ def main():
         for threads in (1, 2):
             torch.set_num_threads(threads)
             for mode, f in (("eager", model), ("torchscript", scripted)):
-                print(f"{mode},{threads},{median_ms(f, x, runs):.3f}", flush=True)
+                med, _ = torch_models.median_ms(f, x, runs, warmup_s=0.2)
+                print(f"{mode},{threads},{med:.3f}", flush=True)
     return 0
 
 

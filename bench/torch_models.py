@@ -14,6 +14,7 @@ the rounds): model,threads,mode,median_ms,min_ms.
 usage: /usr/bin/python3 torch_models.py [--threads 1 2] [--runs 50] [--rounds 3] [MODEL...]
 """
 import argparse
+import itertools
 import statistics
 import sys
 import time
@@ -120,8 +121,12 @@ for _name in ("resnet18", "resnet50", "mobilenet_v2"):
 INPUT = {"vgg11": 224, "onnx-resnet18": 224, "onnx-resnet50": 224, "onnx-mobilenet_v2": 224}
 
 
-def median_ms(f, x, runs):
-    for _ in range(5):
+def median_ms(f, x, runs, warmup_s=0.0):
+    """Median and minimum ms of `runs` calls, after 5 calls and `warmup_s`."""
+    start = time.perf_counter()
+    for i in itertools.count():
+        if i >= 5 and time.perf_counter() - start >= warmup_s:
+            break
         f(x)
     t = []
     for _ in range(runs):

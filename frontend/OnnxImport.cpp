@@ -202,6 +202,8 @@ private:
   Value padded(Value &x, const Shape &low, const Shape &high, double value,
                const std::string &valueSsa = "");
   Value filled(const Shape &shape, double value);
+  Value named(const std::string &op, Value &a, Value &b, const Shape &out,
+              double init);
   Value transposed(Value &x, const std::vector<int64_t> &perm);
 
   // -- ops
@@ -389,6 +391,20 @@ Value Importer::filled(const Shape &shape, double value) {
   Value r;
   r.shape = shape;
   r.ssa = f_.filled(shape, value);
+  return r;
+}
+
+/// `op` (a named linalg op and its attributes) on `a` and `b`, into a
+/// tensor of `out` filled with `init`.
+Value Importer::named(const std::string &op, Value &a, Value &b,
+                      const Shape &out, double init) {
+  Value acc = filled(out, init);
+  std::string o = tensorType(out);
+  Value r;
+  r.shape = out;
+  r.ssa = f_.op(op + " ins(" + use(a) + ", " + use(b) + " : " +
+                tensorType(a.shape) + ", " + tensorType(b.shape) + ") outs(" +
+                acc.ssa + " : " + o + ") -> " + o);
   return r;
 }
 
@@ -605,24 +621,17 @@ Status Importer::convOp(const onnx::NodeProto &n) {
         (padIn.shape[i + 2] - ((k[i] - 1) * dilation[i] + 1)) / stride[i] + 1;
   if (out[2] <= 0 || out[3] <= 0)
     return fail(n, "the window is larger than the padded input");
-  Value init = filled(out, 0.0);
-  std::string o = tensorType(out), attrs = windowAttrs(stride, dilation);
+  std::string attrs = windowAttrs(stride, dilation);
   Value r;
-  r.shape = out;
   if (group == 1) {
     if (wv.shape[1] != c)
       return fail(n, "weights have " + std::to_string(wv.shape[1]) +
                          " input channels, the input " + std::to_string(c));
-    r.ssa = f_.op("linalg.conv_2d_nchw_fchw " + attrs + " ins(" + use(padIn) +
-                  ", " + use(wv) + " : " + tensorType(padIn.shape) + ", " +
-                  tensorType(wv.shape) + ") outs(" + init.ssa + " : " + o +
-                  ") -> " + o);
+    r = named("linalg.conv_2d_nchw_fchw " + attrs, padIn, wv, out, 0.0);
   } else if (group == c && f == c && wv.shape[1] == 1) {
     Value dw = reshape(wv, {c, k[0], k[1]});
-    r.ssa = f_.op("linalg.depthwise_conv_2d_nchw_chw " + attrs + " ins(" +
-                  use(padIn) + ", " + use(dw) + " : " +
-                  tensorType(padIn.shape) + ", " + tensorType(dw.shape) +
-                  ") outs(" + init.ssa + " : " + o + ") -> " + o);
+    r = named("linalg.depthwise_conv_2d_nchw_chw " + attrs, padIn, dw, out,
+              0.0);
   } else {
     return fail(n, "grouped convolution with " + std::to_string(group) +
                        " groups is supported only as depthwise (groups = "
@@ -721,16 +730,13 @@ Status Importer::poolOp(const onnx::NodeProto &n) {
   Value padIn = padded(xv, {0, 0, pt[0], pt[1]},
                        {0, 0, pt[2] + g.extra[0], pt[3] + g.extra[1]},
                        isMax ? lowest : 0.0);
-  Value init = filled(g.out, isMax ? lowest : 0.0);
-  std::string window = f_.op("tensor.empty() : " + tensorType(k));
-  std::string o = tensorType(g.out);
-  Value r;
-  r.shape = g.out;
-  r.ssa = f_.op(std::string(isMax ? "linalg.pooling_nchw_max "
-                                  : "linalg.pooling_nchw_sum ") +
-                windowAttrs(stride, dilation) + " ins(" + use(padIn) + ", " +
-                window + " : " + tensorType(padIn.shape) + ", " +
-                tensorType(k) + ") outs(" + init.ssa + " : " + o + ") -> " + o);
+  Value window;
+  window.shape = k;
+  window.ssa = f_.op("tensor.empty() : " + tensorType(k));
+  Value r = named(std::string(isMax ? "linalg.pooling_nchw_max "
+                                    : "linalg.pooling_nchw_sum ") +
+                      windowAttrs(stride, dilation),
+                  padIn, window, g.out, isMax ? lowest : 0.0);
   if (!isMax) {
     Value div;
     div.isConst = true;
@@ -756,16 +762,13 @@ Status Importer::globalPoolOp(const onnx::NodeProto &n) {
   bool isMax = n.op_type() == "GlobalMaxPool";
   Shape k = {xv.shape[2], xv.shape[3]}, out = {xv.shape[0], xv.shape[1], 1, 1};
   const double lowest = -3.4028234663852886e38;
-  Value init = filled(out, isMax ? lowest : 0.0);
-  std::string window = f_.op("tensor.empty() : " + tensorType(k)),
-              o = tensorType(out);
-  Value r;
-  r.shape = out;
-  r.ssa = f_.op(std::string(isMax ? "linalg.pooling_nchw_max "
-                                  : "linalg.pooling_nchw_sum ") +
-                windowAttrs({1, 1}, {1, 1}) + " ins(" + use(xv) + ", " +
-                window + " : " + tensorType(xv.shape) + ", " + tensorType(k) +
-                ") outs(" + init.ssa + " : " + o + ") -> " + o);
+  Value window;
+  window.shape = k;
+  window.ssa = f_.op("tensor.empty() : " + tensorType(k));
+  Value r = named(std::string(isMax ? "linalg.pooling_nchw_max "
+                                    : "linalg.pooling_nchw_sum ") +
+                      windowAttrs({1, 1}, {1, 1}),
+                  xv, window, out, isMax ? lowest : 0.0);
   if (!isMax) {
     double count = static_cast<double>(k[0] * k[1]);
     r = unary(r, [count](MlirBody &b, const std::string &v) {
@@ -791,13 +794,7 @@ Status Importer::gemmOp(const onnx::NodeProto &n) {
     return fail(n,
                 "A is " + shapeText(av.shape) + ", B " + shapeText(bv.shape));
   Shape out = {av.shape[0], bv.shape[1]};
-  Value init = filled(out, 0.0);
-  std::string o = tensorType(out);
-  Value r;
-  r.shape = out;
-  r.ssa = f_.op("linalg.matmul ins(" + use(av) + ", " + use(bv) + " : " +
-                tensorType(av.shape) + ", " + tensorType(bv.shape) + ") outs(" +
-                init.ssa + " : " + o + ") -> " + o);
+  Value r = named("linalg.matmul", av, bv, out, 0.0);
   double alpha = attrFloat(n, "alpha", 1.0f), beta = attrFloat(n, "beta", 1.0f);
   if (alpha != 1.0)
     r = unary(r, [alpha](MlirBody &body, const std::string &v) {
@@ -840,27 +837,13 @@ Status Importer::matmulOp(const onnx::NodeProto &n) {
     Shape out(av.shape.begin(), av.shape.end() - 1);
     out.push_back(nn);
     Value a2 = reshape(av, {product(av.shape, 0, ra - 1), kk});
-    Shape out2 = {a2.shape[0], nn};
-    Value init = filled(out2, 0.0);
-    std::string o = tensorType(out2);
-    Value mm;
-    mm.shape = out2;
-    mm.ssa = f_.op("linalg.matmul ins(" + use(a2) + ", " + use(bv) + " : " +
-                   tensorType(a2.shape) + ", " + tensorType(bv.shape) +
-                   ") outs(" + init.ssa + " : " + o + ") -> " + o);
+    Value mm = named("linalg.matmul", a2, bv, {a2.shape[0], nn}, 0.0);
     r = reshape(mm, out);
   } else if (ra == rb && std::equal(av.shape.begin(), av.shape.end() - 2,
                                     bv.shape.begin())) {
     int64_t batch = product(av.shape, 0, ra - 2);
     Value a3 = reshape(av, {batch, m, kk}), b3 = reshape(bv, {batch, kk, nn});
-    Shape out3 = {batch, m, nn};
-    Value init = filled(out3, 0.0);
-    std::string o = tensorType(out3);
-    Value mm;
-    mm.shape = out3;
-    mm.ssa = f_.op("linalg.batch_matmul ins(" + use(a3) + ", " + use(b3) +
-                   " : " + tensorType(a3.shape) + ", " + tensorType(b3.shape) +
-                   ") outs(" + init.ssa + " : " + o + ") -> " + o);
+    Value mm = named("linalg.batch_matmul", a3, b3, {batch, m, nn}, 0.0);
     Shape out(av.shape.begin(), av.shape.end() - 1);
     out.push_back(nn);
     r = reshape(mm, out);

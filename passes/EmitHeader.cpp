@@ -56,7 +56,8 @@ std::string shapeText(const std::vector<int64_t> &shape) {
 
 /// The C name of an argument: its `tessel.name` attribute (an importer's
 /// input or output name) made a C identifier, else `fallback`; never a C
-/// keyword nor a name already `used`.
+/// keyword nor a name already `used` (which holds every argument's default
+/// name until that argument is named).
 std::string argumentName(StringAttr given, const std::string &fallback,
                          std::set<std::string> &used) {
   static const std::set<std::string> keywords = {
@@ -66,6 +67,7 @@ std::string argumentName(StringAttr given, const std::string &fallback,
       "long",     "register", "restrict", "return", "short",   "signed",
       "sizeof",   "static",   "struct",   "switch", "typedef", "union",
       "unsigned", "void",     "volatile", "while",  "buffers"};
+  used.erase(fallback);
   std::string name;
   if (given)
     for (char c : given.str())
@@ -129,22 +131,16 @@ struct EmitHeaderPass : impl::EmitHeaderBase<EmitHeaderPass> {
         used.insert("arg" + std::to_string(i));
       for (unsigned i = 0; i < f.getNumResults(); ++i)
         used.insert("result" + std::to_string(i));
-      for (auto [i, t] : llvm::enumerate(f.getArgumentTypes())) {
-        std::string fallback = "arg" + std::to_string(i);
-        used.erase(fallback);
+      for (auto [i, t] : llvm::enumerate(f.getArgumentTypes()))
         add(t,
             argumentName(f.getArgAttrOfType<StringAttr>(i, "tessel.name"),
-                         fallback, used),
+                         "arg" + std::to_string(i), used),
             false);
-      }
-      for (auto [i, t] : llvm::enumerate(f.getResultTypes())) {
-        std::string fallback = "result" + std::to_string(i);
-        used.erase(fallback);
+      for (auto [i, t] : llvm::enumerate(f.getResultTypes()))
         add(t,
             argumentName(f.getResultAttrOfType<StringAttr>(i, "tessel.name"),
-                         fallback, used),
+                         "result" + std::to_string(i), used),
             true);
-      }
       if (failed)
         return;
       std::string name = f.getSymName().str();
