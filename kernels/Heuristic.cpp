@@ -20,6 +20,35 @@ int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
   return 1;
 }
 
+/// A vector-matrix product's register tile of columns: up to eight vectors
+/// (the accumulators stay in registers on AVX2 too), a divisor of the `ev`
+/// columns where one exists (no partial tile: 40 for 1000 columns of 8
+/// lanes), else 128 columns or all there are.
+int64_t gemvColumns(int64_t ev, int64_t vw) {
+  for (int64_t t = std::min(8 * vw, roundDownTo(ev, vw)); t >= 2 * vw; t -= vw)
+    if (ev % t == 0)
+      return t;
+  return std::min(roundDownTo(128, vw), roundDownTo(ev, vw));
+}
+
+/// Windowed register tiles divide their rows (kernels/Plan.h): of one or two
+/// vectors per row (`rv`, now two if the loop has them), the choice that
+/// keeps the most accumulators within 12 registers (16 on AVX-512) with the
+/// largest divisor of the `es` rows that fits. Rows of 7 or 14 on AVX2 get
+/// 7 rows of one vector (7 accumulators) rather than 1 or 2 rows of two.
+void windowedRegisterTile(int64_t es, int64_t vw, const TargetPreset &target,
+                          int64_t &rv, int64_t &rs) {
+  int64_t budget = target.vectorBits >= 512 ? 16 : 12, best = 0;
+  for (int64_t vectors : {rv / vw, int64_t(1)}) {
+    int64_t rows = largestDivisorAtMost(es, budget / vectors);
+    if (rows * vectors > best) {
+      best = rows * vectors;
+      rv = vectors * vw;
+      rs = rows;
+    }
+  }
+}
+
 /// A convolution's filter block for one register tile of `rf` channels
 /// stays in cache: the input channels are blocked (with the accumulator
 /// outside registers) when the whole filter tile exceeds ~96 KiB.
@@ -66,7 +95,7 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
   if (task.family == OpFamily::Matmul && v == "n" && loops.extent("m") == 1 &&
       (task.layout.empty() || task.layout == "nn") && vw > 1 && ev >= vw &&
       loops.extent("k") > 8) {
-    s.tileInner[v] = std::min(roundDownTo(128, vw), roundDownTo(ev, vw));
+    s.tileInner[v] = gemvColumns(ev, vw);
     s.tileOuter[v] = ev;
     s.tileOuter["k"] = 8;
     s.order = {"n", "m"};
@@ -78,8 +107,6 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
     }
     return s;
   }
-  s.tileInner[v] = rv;
-  s.tileOuter[v] = std::min(ev, roundDownTo(256, rv));
   // A second register-tile dimension: the next output loop with extent > 1.
   std::string second;
   for (size_t i = 1; i < loops.pure.size(); ++i)
@@ -90,14 +117,14 @@ Schedule heuristicSchedule(const TaskSignature &task, const TargetPreset &target
   bool windowed = task.family != OpFamily::Matmul && task.family != OpFamily::BatchMatmul;
   if (!second.empty()) {
     int64_t es = loops.extent(second);
-    // Windowed register tiles divide their rows (kernels/Plan.h): the
-    // largest divisor that keeps two vectors of accumulators per column in
-    // registers (7 for rows of 7, 14 or 28, rather than 1 or 2).
-    int64_t rs = windowed ? largestDivisorAtMost(es, target.vectorBits >= 512 ? 8 : 6)
-                          : std::min<int64_t>(es, target.vectorBits >= 512 ? 6 : 4);
+    int64_t rs = std::min<int64_t>(es, target.vectorBits >= 512 ? 6 : 4);
+    if (windowed)
+      windowedRegisterTile(es, vw, target, rv, rs);
     s.tileInner[second] = rs;
     s.tileOuter[second] = std::min(es, roundDownTo(96, rs));
   }
+  s.tileInner[v] = rv;
+  s.tileOuter[v] = std::min(ev, roundDownTo(256, rv));
   blockInputChannels(task, rv, s);
   // Outer loops: storage order reversed, loops of extent 1 last; the first
   // one runs in parallel.

@@ -11,8 +11,9 @@
 //     windowed families it is rounded down to a divisor of it. The vector
 //     loop's (the width when not given) must be a multiple of the vector
 //     width; clamped, it is rounded down to a multiple of the width (for
-//     windowed families, one that divides the cache tile), the width halving
-//     until there is one;
+//     windowed families, one that divides the cache tile; for Halide, one
+//     that divides it where one does: Halide 14 miscomputes guarded vector
+//     tails of updates), the width halving until there is one;
 //   - an unroll factor is clamped to its reduction loop (a divisor of it for
 //     windowed families); kh and kw are unrolled fully or not at all;
 //   - `order` lists every output loop (storage order reversed when empty);
@@ -28,7 +29,9 @@
 //           natural one, and the whole register tile is vectorized (the code
 //           generator splits it into registers); windowed ops keep one output
 //           row per register tile (oh = 1, so that they decompose to 1-D);
-//           the epilogue is a pass of its own (epilogue_at root), a padded
+//           the output's fill and the epilogue are computed per cache tile
+//           (epilogue_at outer, the default) or as passes of their own over
+//           the whole output (root), a padded
 //           input is materialized once per call (packing inputs, pack_at
 //           root), and there is no reduction split.
 // adaptSchedule() sets the knobs a realizer does not realize to its fixed
@@ -43,6 +46,7 @@
 #include "db/Target.h"
 #include "kernels/Loops.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -85,10 +89,14 @@ struct LoopPlan {
 struct RealizerKnobs {
   bool vectorWidth = true;    ///< else: the target's natural width
   bool windowRows = true;     ///< register tiles of oh (else 1)
-  bool epilogueAt = true;     ///< else: `fixedEpilogueAt`
   bool packing = true;        ///< packing and pack_at (else: `fixedPacking`, root)
   bool reductionSplit = true; ///< else: 1
-  std::string fixedEpilogueAt = "inner";
+  /// The epilogue placements realized, the default first.
+  std::vector<std::string> epilogueAts = {"inner", "outer", "root"};
+  bool realizesEpilogueAt(const std::string &at) const {
+    return std::find(epilogueAts.begin(), epilogueAts.end(), at) !=
+           epilogueAts.end();
+  }
   std::string fixedPacking = "none";
 };
 

@@ -204,6 +204,33 @@ def LowerCopies : Pass<"tessel-lower-copies", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ResultsInPlace : Pass<"tessel-results-in-place", "mlir::func::FuncOp"> {
+  let summary = "Compute results in their out-parameters instead of copying them there";
+  let description = [{
+    After buffer-results-to-out-params{add-result-attr}: a result buffer that
+    the function allocated (static, of the out-parameter's type) and copies
+    into its out-parameter before returning is replaced by the out-parameter
+    itself, so the result is written once. (Upstream's hoist-static-allocs
+    does this too, but crashes on results that are not allocations.) The
+    `bufferize.result` attributes are removed.
+  }];
+}
+
+def LowerPads : Pass<"tessel-lower-pads", "mlir::func::FuncOp"> {
+  let summary = "Pad by filling only the border";
+  let description = [{
+    A static tensor.pad with a constant value bufferizes to a fill of the
+    whole padded buffer followed by a copy of the source into its interior:
+    the interior is written twice. This pass rewrites such a pad as fills of
+    the border regions only (for each padded dimension, its low and high
+    slabs over the interior of the dimensions before it) and one
+    insert_slice of the source, each writing its part of one buffer.
+  }];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
 def TrimFilterTaps : Pass<"tessel-trim-filter-taps", "mlir::func::FuncOp"> {
   let summary = "Cut the filter taps of convolutions that only ever read padding";
   let description = [{

@@ -2,10 +2,12 @@
 // LLVM dialect. Stages: TOSA to linalg, elementwise fusion, layout
 // normalization (NCHW to NHWC: tessel-normalize-layout), filter taps that
 // only read padding cut (tessel-trim-filter-taps), schedules
-// (tessel-apply-schedules, tessel-tile-from-schedule), bufferization with
-// results as out-parameters, vector lowering (tessel-lower-vectors), and the
-// upstream conversions to LLVM. Entry points take bare pointers (every shape
-// is static), so a C caller passes plain buffers.
+// (tessel-apply-schedules, tessel-tile-from-schedule), pads that fill only
+// their border (tessel-lower-pads), bufferization with
+// results as out-parameters written in place (tessel-results-in-place), vector
+// lowering (tessel-lower-vectors), and the upstream conversions to LLVM. Entry
+// points take bare pointers (every shape is static), so a C caller passes plain
+// buffers.
 //
 // `threads=N` (N > 1) lowers the schedules' parallel loops (scf.forall) to
 // OpenMP work-sharing loops on N threads; the object then needs libomp.
@@ -110,13 +112,15 @@ std::string compilePipeline(const std::string &db, const std::string &target,
       p += "tessel-call-kernels,";
     p += scalable ? "func.func(tessel-tile-from-schedule{scalable=1}),canonicalize,cse,"
                   : "func.func(tessel-tile-from-schedule),canonicalize,cse,";
+    p += "func.func(tessel-lower-pads),";
   }
   p += "tessel-protect-inputs,eliminate-empty-tensors,"
        "one-shot-bufferize{bufferize-function-boundaries "
        "allow-return-allocs-from-loops "
        "function-boundary-type-conversion=identity-layout-map},";
   if (barePtr)
-    p += "buffer-results-to-out-params,";
+    p += "buffer-results-to-out-params{add-result-attr},func.func(tessel-"
+         "results-in-place),";
   p += "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
        "canonicalize,";
   p += "func.func(tessel-lower-copies,convert-linalg-to-loops";

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -171,10 +172,250 @@ LogicalResult registerLevel(PatternRewriter &rewriter, linalg::LinalgOp op,
   return success();
 }
 
+/// Marks the ops computed per cache tile with the scheduled op.
+inline constexpr const char *kFusedAttr = "tessel.fused";
+
+/// For each loop of `consumer` (the op, or its last epilogue generic), the
+/// op's loop it iterates over; nothing when the epilogue does not walk the
+/// op's output one to one (then it stays an op of its own).
+std::optional<SmallVector<int64_t>>
+consumerDims(linalg::LinalgOp op, ArrayRef<Operation *> epilogue) {
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  SmallVector<int64_t> dims;
+  for (AffineExpr e : out.getResults()) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d)
+      return std::nullopt;
+    dims.push_back(d.getPosition());
+  }
+  if (epilogue.empty()) {
+    SmallVector<int64_t> all;
+    for (int64_t i = 0; i < op.getNumLoops(); ++i)
+      all.push_back(i);
+    return all;
+  }
+  for (Operation *e : epilogue) {
+    auto g = dyn_cast<linalg::GenericOp>(e);
+    if (!g || g.getNumDpsInits() != 1 ||
+        g.getNumLoops() != int64_t(dims.size()) ||
+        g.getNumLoops() != g.getNumParallelLoops() ||
+        !g.getIndexingMapMatchingResult(g->getResult(0)).isIdentity())
+      return std::nullopt;
+  }
+  return dims;
+}
+
+/// Tiles `consumer` by `opSizes` (per loop of the op, through `dims`) and
+/// fuses the marked producers (the op, its fill, the epilogue) into the
+/// tile; returns the tiled consumer.
+FailureOr<Operation *> fuseLevel(PatternRewriter &rewriter, Operation *consumer,
+                                 ArrayRef<int64_t> dims,
+                                 ArrayRef<int64_t> opSizes,
+                                 ArrayRef<int64_t> order, bool forall) {
+  SmallVector<OpFoldResult> sizes;
+  bool any = false;
+  for (int64_t d : dims) {
+    int64_t s = d < int64_t(opSizes.size()) ? opSizes[d] : 0;
+    auto iters = cast<linalg::LinalgOp>(consumer).getIteratorTypesArray();
+    if (iters[sizes.size()] != utils::IteratorType::parallel)
+      s = 0; // the op's reductions are tiled inside the fused tile
+    any |= s != 0;
+    sizes.push_back(rewriter.getIndexAttr(s));
+  }
+  if (!any)
+    return consumer;
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(sizes);
+  if (forall) {
+    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  } else {
+    // The consumer's loops in the op's order.
+    SmallVector<int64_t> interchange;
+    for (int64_t d : order)
+      for (size_t j = 0; j < dims.size(); ++j)
+        if (dims[j] == d)
+          interchange.push_back(int64_t(j));
+    tiling.setInterchange(interchange);
+  }
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  options.setFusionControlFn(
+      [](tensor::ExtractSliceOp, OpResult producer, bool) {
+        return std::make_tuple(producer.getOwner()->hasAttr(kFusedAttr), false);
+      });
+  rewriter.setInsertionPoint(consumer);
+  auto fused = scf::tileConsumerAndFuseProducersUsingSCF(
+      rewriter, cast<TilingInterface>(consumer), options);
+  if (failed(fused))
+    return consumer->emitError(
+        "tessel-tile-from-schedule: fusing the epilogue failed");
+  for (auto [value, replacement] : fused->replacements)
+    rewriter.replaceAllUsesWith(value, replacement);
+  return fused->tiledAndFusedOps.front();
+}
+
+/// The ops marked `kFusedAttr` in the block of `tile`, in order.
+SmallVector<linalg::LinalgOp> fusedOpsBeside(Operation *tile) {
+  SmallVector<linalg::LinalgOp> ops;
+  for (Operation &o : *tile->getBlock())
+    if (o.hasAttr(kFusedAttr))
+      if (auto l = dyn_cast<linalg::LinalgOp>(o))
+        ops.push_back(l);
+  return ops;
+}
+
+/// Moves the (pure) ops of `before`'s block that define `v`, and what they
+/// read, in front of `before`.
+void hoistBefore(Value v, Operation *before) {
+  Operation *def = v.getDefiningOp();
+  if (!def || def->getBlock() != before->getBlock() ||
+      def->isBeforeInBlock(before))
+    return;
+  for (Value operand : def->getOperands())
+    hoistBefore(operand, before);
+  def->moveBefore(before);
+}
+
+/// One buffer for the whole tile: the fill of the op's output writes the
+/// consumer's output tile, the op accumulates into it, and each epilogue
+/// step (whose body never reads its output) writes over its input there.
+void oneResultTile(PatternRewriter &rewriter,
+                   ArrayRef<linalg::LinalgOp> tileOps, Operation *consumer) {
+  Value out = cast<linalg::LinalgOp>(consumer).getDpsInits()[0];
+  for (linalg::LinalgOp o : tileOps) {
+    if (auto fill = dyn_cast<linalg::FillOp>(o.getOperation())) {
+      if (fill.getDpsInits()[0].getType() != out.getType())
+        continue;
+      hoistBefore(out, fill);
+      rewriter.modifyOpInPlace(fill,
+                               [&] { fill.getDpsInitsMutable()[0].set(out); });
+      continue;
+    }
+    auto g = dyn_cast<linalg::GenericOp>(o.getOperation());
+    if (!g || g.payloadUsesValueFromOperand(g.getDpsInitOperand(0)))
+      continue;
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      Operation *def = in->get().getDefiningOp();
+      if (def && def->hasAttr(kFusedAttr) &&
+          in->get().getType() == out.getType()) {
+        Value v = in->get();
+        rewriter.modifyOpInPlace(g, [&] { g.getDpsInitsMutable()[0].set(v); });
+        break;
+      }
+    }
+  }
+}
+
+/// The elementwise ops of a fused tile (the fill, the epilogue), tiled along
+/// their innermost loop by up to 64 elements (the rest 1), the partial tile
+/// peeled, and marked for vectorization.
+LogicalResult vectorizeElementwise(PatternRewriter &rewriter,
+                                   linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ranges.empty() || llvm::any_of(ranges, ShapedType::isDynamic))
+    return success();
+  SmallVector<int64_t> sizes(ranges.size(), 1), order;
+  sizes.back() = std::min<int64_t>(ranges.back(), 64);
+  for (size_t i = 0; i < ranges.size(); ++i)
+    order.push_back(int64_t(i));
+  Value out = op.getDpsInits()[0];
+  SmallVector<LoopLikeOpInterface> loops;
+  auto tiled = tileOnce(rewriter, op, sizes, order, /*forall=*/false, &loops);
+  if (failed(tiled))
+    return failure();
+  // A step that writes over its input reads the tile it writes (the loop's
+  // value), not the value from before the loop: one buffer, no copy.
+  for (OpOperand *in : tiled->getDpsInputOperands())
+    if (auto slice = in->get().getDefiningOp<tensor::ExtractSliceOp>())
+      if (slice.getSource() == out &&
+          slice.getType() == tiled->getDpsInits()[0].getType())
+        rewriter.modifyOpInPlace(*tiled,
+                                 [&] { in->set(tiled->getDpsInits()[0]); });
+  (*tiled)->removeAttr(kFusedAttr);
+  (*tiled)->setAttr(kVectorizeAttr, rewriter.getUnitAttr());
+  if (!loops.empty())
+    if (auto inner = dyn_cast<scf::ForOp>(loops.back().getOperation())) {
+      scf::ForOp partial;
+      rewriter.setInsertionPoint(inner);
+      (void)scf::peelForLoopAndSimplifyBounds(rewriter, inner, partial);
+    }
+  return success();
+}
+
+/// The cache level with the output's fill and `epilogue` computed per tile
+/// (epilogue_at outer): the last epilogue op (or the op) is tiled by the
+/// parallel cache tiles and the rest fused into it; returns the op's tile,
+/// its elementwise neighbours in `elementwise`.
+FailureOr<linalg::LinalgOp>
+fusedCacheLevel(PatternRewriter &rewriter, linalg::LinalgOp op,
+                ArrayRef<Operation *> epilogue, ArrayRef<int64_t> dims,
+                const TileSizes &sizes, ArrayRef<int64_t> order,
+                SmallVector<linalg::LinalgOp> &elementwise) {
+  UnitAttr mark = rewriter.getUnitAttr();
+  op->setAttr(kFusedAttr, mark);
+  if (auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>())
+    fill->setAttr(kFusedAttr, mark);
+  for (Operation *e : epilogue)
+    e->setAttr(kFusedAttr, mark);
+  Operation *consumer = epilogue.empty() ? op.getOperation() : epilogue.back();
+  auto tile =
+      fuseLevel(rewriter, consumer, dims, sizes.forall, order, /*forall=*/true);
+  if (succeeded(tile))
+    tile =
+        fuseLevel(rewriter, *tile, dims, sizes.outer, order, /*forall=*/false);
+  if (failed(tile))
+    return failure();
+  SmallVector<linalg::LinalgOp> tileOps = fusedOpsBeside(*tile);
+  if (!epilogue.empty())
+    oneResultTile(rewriter, tileOps, *tile);
+  linalg::LinalgOp main;
+  for (linalg::LinalgOp o : tileOps) {
+    if (o->hasAttr(kScheduleAttr))
+      main = o;
+    else
+      elementwise.push_back(o);
+    o->removeAttr(kFusedAttr);
+  }
+  if (!main)
+    return op->emitError("tessel-tile-from-schedule: the fused tile has no op");
+  return main;
+}
+
+/// The cache level: the op tiled by its cache tiles (the parallel ones as an
+/// scf.forall), with its fill and epilogue fused unless epilogue_at is root
+/// (their tiles, to vectorize, in `elementwise`); returns the op's tile.
+FailureOr<linalg::LinalgOp>
+cacheLevel(PatternRewriter &rewriter, linalg::LinalgOp op,
+           ArrayRef<Operation *> epilogue, const LoopPlan &plan,
+           const TileSizes &sizes, ArrayRef<int64_t> order,
+           SmallVector<linalg::LinalgOp> &elementwise) {
+  std::optional<SmallVector<int64_t>> dims;
+  if (plan.epilogueAt != "root")
+    dims = consumerDims(op, epilogue);
+  if (!dims) {
+    auto tiled = tileOnce(rewriter, op, sizes.forall, order, /*forall=*/true);
+    if (succeeded(tiled))
+      tiled = tileOnce(rewriter, *tiled, sizes.outer, order, /*forall=*/false);
+    return tiled;
+  }
+  auto tiled =
+      fusedCacheLevel(rewriter, op, epilogue, *dims, sizes, order, elementwise);
+  if (failed(tiled))
+    return failure();
+  // The reductions' cache tiles, inside the fused tile.
+  auto iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> reductions(sizes.outer.size(), 0);
+  for (size_t i = 0; i < iters.size(); ++i)
+    if (iters[i] == utils::IteratorType::reduction)
+      reductions[i] = sizes.outer[i];
+  return tileOnce(rewriter, *tiled, reductions, order, /*forall=*/false);
+}
+
 } // namespace
 
 LogicalResult realizePlan(PatternRewriter &rewriter, linalg::LinalgOp op,
-                          const LoopPlan &plan, const TargetPreset &preset, bool scalable) {
+                          ArrayRef<Operation *> epilogue, const LoopPlan &plan,
+                          const TargetPreset &preset, bool scalable) {
   auto names = loopNames(op);
   if (!names)
     return op->emitError("tessel.schedule on an op tessel cannot tile");
@@ -190,11 +431,14 @@ LogicalResult realizePlan(PatternRewriter &rewriter, linalg::LinalgOp op,
   auto iters = op.getIteratorTypesArray();
   SmallVector<int64_t> order = loopOrder(*names, iters, plan);
   TileSizes sizes = tileSizes(*names, extents, loops);
-  auto tiled = tileOnce(rewriter, op, sizes.forall, order, /*forall=*/true);
-  if (succeeded(tiled))
-    tiled = tileOnce(rewriter, *tiled, sizes.outer, order, /*forall=*/false);
+  SmallVector<linalg::LinalgOp> elementwise;
+  FailureOr<linalg::LinalgOp> tiled =
+      cacheLevel(rewriter, op, epilogue, plan, sizes, order, elementwise);
   if (failed(tiled))
     return failure();
+  for (linalg::LinalgOp e : elementwise)
+    if (failed(vectorizeElementwise(rewriter, e)))
+      return failure();
   if (scalable && isa<linalg::MatmulOp>(*tiled) &&
       preset.llvmFeatures.find("+sve") != std::string::npos)
     return scalableRegisterTile(rewriter, *tiled, plan);

@@ -164,7 +164,8 @@ struct TileFromSchedulePass
       if (llvm::any_of(tile.getStaticLoopRanges(), ShapedType::isDynamic))
         continue;
       Operation *target = tile;
-      if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(target)) {
+      if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::FillOp,
+               linalg::GenericOp>(target)) {
         rewriter.setInsertionPoint(target);
         FailureOr<Operation *> decomposed = decompose(target, rewriter);
         if (failed(decomposed))
@@ -216,8 +217,12 @@ struct TileFromSchedulePass
     auto plan = resolvePlan(*task, *schedule, Realizer::Mlir, preset);
     if (!plan)
       return op->emitError() << "tessel-tile-from-schedule: " << plan.message();
+    auto matched = matchTask(op);
+    std::vector<Operation *> epilogue;
+    if (matched)
+      epilogue = matched->epilogueOps;
     PatternRewriter rewriter(op.getContext());
-    return realizePlan(rewriter, op, *plan, preset, scalable);
+    return realizePlan(rewriter, op, epilogue, *plan, preset, scalable);
   }
 
   /// The task of `op`: its `tessel.task` (set by tessel-apply-schedules), or

@@ -102,7 +102,9 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
     }
     break;
   case EpilogueAt:
-    s.epilogueAt = coin(rng, 0.7) ? "inner" : coin(rng, 0.7) ? "outer" : "root";
+    // The realizer's default placement most often, each other sometimes.
+    s.epilogueAt = coin(rng, 0.7) ? knobs_.epilogueAts.front()
+                                  : pick(knobs_.epilogueAts, rng);
     break;
   case Packing:
     s.packing = pick(std::vector<std::string>{"none", "none", "inputs",
@@ -187,7 +189,7 @@ void SearchSpace::copyKnob(Schedule &to, const Schedule &from, Knob knob) const 
 bool SearchSpace::searched(Knob knob) const {
   switch (knob) {
   case EpilogueAt:
-    return knobs_.epilogueAt;
+    return knobs_.epilogueAts.size() > 1;
   case Packing:
     return knobs_.packing;
   case Split:
@@ -199,7 +201,7 @@ bool SearchSpace::searched(Knob knob) const {
 
 Schedule SearchSpace::sample(Rng &rng) const {
   Schedule s;
-  s.epilogueAt = knobs_.epilogueAt ? s.epilogueAt : knobs_.fixedEpilogueAt;
+  s.epilogueAt = knobs_.epilogueAts.front();
   for (int k = 0; k < NumKnobs; ++k)
     if (searched(static_cast<Knob>(k)))
       resample(s, static_cast<Knob>(k), rng);
@@ -229,8 +231,8 @@ Schedule SearchSpace::crossover(const Schedule &a, const Schedule &b,
 
 Schedule SearchSpace::repair(Schedule s) const {
   s.kind = "loopnest";
-  if (!knobs_.epilogueAt)
-    s.epilogueAt = knobs_.fixedEpilogueAt;
+  if (!knobs_.realizesEpilogueAt(s.epilogueAt))
+    s.epilogueAt = knobs_.epilogueAts.front();
   s.autoscheduler.clear();
   s.params.clear();
   // Only knobs this space has (a schedule read from a database may carry
@@ -251,8 +253,6 @@ Schedule SearchSpace::repair(Schedule s) const {
              : s.tileOuter.erase(it);
   for (auto it = s.unroll.begin(); it != s.unroll.end();)
     it = isRed(it->first) ? std::next(it) : s.unroll.erase(it);
-  if (s.epilogueAt != "outer" && s.epilogueAt != "root")
-    s.epilogueAt = "inner";
   // Packing only of what the kernel has: a padded input, weights.
   bool inputs = (s.packing == "inputs" || s.packing == "both") && padded_;
   bool weights = (s.packing == "weights" || s.packing == "both") && weighted_;

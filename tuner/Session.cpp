@@ -254,8 +254,11 @@ private:
   /// search batch), then (measured here by Halide's JIT, as reference
   /// points) Halide's two autoschedulers.
   Status seeds(const Schedule &heuristic) {
-    if (!stored_.count(heuristic.hash()) && !outOfTime())
+    if (!stored_.count(heuristic.hash()) && !outOfTime()) {
       pending_.emplace_back(heuristic, "heuristic");
+      search_.markSeen(
+          heuristic); // measured with the first batch: never proposed again
+    }
     if (!program_ && !pending_.empty()) {
       Batch first;
       std::swap(first, pending_);

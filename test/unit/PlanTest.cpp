@@ -84,14 +84,17 @@ TEST(Plan, MlirRefusesKnobsItDoesNotRealize) {
   struct Case {
     std::string json, why;
   } cases[] = {
-      {std::string("{") + base + "}", "epilogue_at root, not inner"},
-      {std::string("{") + base + R"(,"epilogue_at":"root","tile_inner":{"oh":2,"f":16}})",
+      {std::string("{") + base + "}", "epilogue_at outer or root, not inner"},
+      {std::string("{") + base +
+           R"(,"epilogue_at":"root","tile_inner":{"oh":2,"f":16}})",
        "one output row"},
-      {std::string("{") + base + R"(,"epilogue_at":"root","reduction_split":2})",
+      {std::string("{") + base +
+           R"(,"epilogue_at":"root","reduction_split":2})",
        "does not split"},
       {R"({"vector_dim":"ow","vector_width":8,"tile_inner":{"ow":8},"epilogue_at":"root","packing":"inputs"})",
        "vectorizes `f`, not `ow`"},
-      {R"({"vector_dim":"f","vector_width":16,"epilogue_at":"root"})", "packing inputs"},
+      {R"({"vector_dim":"f","vector_width":16,"epilogue_at":"root"})",
+       "packing inputs"},
   };
   for (const Case &c : cases) {
     auto plan = resolvePlan(t, schedule(c.json), Realizer::Mlir, avx512());
@@ -143,9 +146,31 @@ TEST(Plan, WhatEachRealizerRealizes) {
   EXPECT_FALSE(realizes(Realizer::Mlir, sig("matmul m=8 n=8 k=8 epilogue=sigmoid")));
   EXPECT_TRUE(realizes(Realizer::Halide, sig("matmul m=8 n=8 k=8 in=u8 wt=s8")));
   // The MLIR default of a padded convolution: its input padded once, the
-  // epilogue a pass of its own.
+  // output's fill and epilogue computed per cache tile.
   Schedule d = defaultSchedule(sig("conv2d n=1 h=8 w=8 c=8 f=8 kh=3 kw=3 pad=1,1,1,1"),
                                avx512(), Realizer::Mlir);
   EXPECT_EQ(d.packing, "inputs");
-  EXPECT_EQ(d.epilogueAt, "root");
+  EXPECT_EQ(d.epilogueAt, "outer");
+}
+
+TEST(Plan, HalideVectorTilesDivideWhereTheyCan) {
+  // Halide 14 miscomputes the guarded last tile of a vectorized update: its
+  // vector tile divides the loop where a multiple of the width does; MLIR
+  // peels the partial tile instead.
+  TaskSignature t = sig("matmul m=3 n=40 k=61 epilogue=bias+relu");
+  Schedule s = schedule(R"({"epilogue_at":"root","tile_inner":{"m":3,"n":16},)"
+                        R"("vector_dim":"n","vector_width":8})");
+  auto halide = resolvePlan(t, s, Realizer::Halide, avx512());
+  ASSERT_TRUE(halide) << halide.message();
+  EXPECT_EQ(halide->find("n")->registerTile, 8);
+  auto mlir = resolvePlan(t, s, Realizer::Mlir, avx512());
+  ASSERT_TRUE(mlir) << mlir.message();
+  EXPECT_EQ(mlir->find("n")->registerTile, 16);
+  // No multiple of the width divides 37: the largest multiple stays.
+  auto odd = resolvePlan(
+      sig("matmul m=1 n=37 k=29"),
+      schedule(R"({"tile_inner":{"n":32},"vector_dim":"n","vector_width":8})"),
+      Realizer::Halide, avx512());
+  ASSERT_TRUE(odd) << odd.message();
+  EXPECT_EQ(odd->find("n")->registerTile, 32);
 }

@@ -47,3 +47,61 @@ func.func @untouched(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>, %c: tensor<8x8xf3
   return %0 : tensor<8x8xf32>
 }
 
+
+// -----
+
+// epilogue_at outer: the output's fill and the epilogue (bias + relu) are
+// computed on each cache tile with the op, in the one buffer of that tile
+// (the fill writes the result's slice; the epilogue writes over its input),
+// vectorized along the innermost loop.
+// CHECK-LABEL: func.func @epilogue_outer
+// CHECK:      scf.forall (%{{.*}}) = (0) to (64) step (32) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK:        %[[TILE:.*]] = tensor.extract_slice %[[OUT]]
+// CHECK:        scf.for {{.*}} iter_args(%{{.*}} = %[[TILE]])
+// CHECK:          vector.transfer_write %{{.*}} : vector<1x32xf32>
+// CHECK:        vector.contract {{.*}} into vector<4x16xf32>
+// CHECK:        arith.addf {{.*}} : vector<1x32xf32>
+// CHECK:        arith.maximumf {{.*}} : vector<1x32xf32>
+// CHECK:        tensor.parallel_insert_slice
+// CHECK-NOT: linalg.
+func.func @epilogue_outer(%a: tensor<64x64xf32>, %b: tensor<64x32xf32>, %bias: tensor<32xf32>) -> tensor<64x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<64x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %0 = linalg.matmul {tessel.schedule = "{\22epilogue_at\22:\22outer\22,\22order\22:[\22m\22,\22n\22],\22parallel\22:[\22m\22],\22tile_inner\22:{\22m\22:4,\22n\22:16},\22tile_outer\22:{\22m\22:32}}"}
+      ins(%a, %b : tensor<64x64xf32>, tensor<64x32xf32>) outs(%init : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%0, %bias : tensor<64x32xf32>, tensor<32xf32>) outs(%empty : tensor<64x32xf32>) {
+  ^bb0(%x: f32, %c: f32, %o: f32):
+    %s = arith.addf %x, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<64x32xf32>
+  return %1 : tensor<64x32xf32>
+}
+
+// -----
+
+// epilogue_at root: the fill and the epilogue stay ops over the whole output.
+// CHECK-LABEL: func.func @epilogue_root
+// CHECK:      linalg.fill
+// CHECK:      scf.forall
+// CHECK:        vector.contract
+// CHECK:      linalg.generic
+func.func @epilogue_root(%a: tensor<64x64xf32>, %b: tensor<64x32xf32>, %bias: tensor<32xf32>) -> tensor<64x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<64x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %0 = linalg.matmul {tessel.schedule = "{\22epilogue_at\22:\22root\22,\22order\22:[\22m\22,\22n\22],\22parallel\22:[\22m\22],\22tile_inner\22:{\22m\22:4,\22n\22:16},\22tile_outer\22:{\22m\22:32}}"}
+      ins(%a, %b : tensor<64x64xf32>, tensor<64x32xf32>) outs(%init : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%0, %bias : tensor<64x32xf32>, tensor<32xf32>) outs(%empty : tensor<64x32xf32>) {
+  ^bb0(%x: f32, %c: f32, %o: f32):
+    %s = arith.addf %x, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<64x32xf32>
+  return %1 : tensor<64x32xf32>
+}
