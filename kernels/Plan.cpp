@@ -33,18 +33,23 @@ int64_t cacheTileOf(int64_t size, int64_t extent) {
 /// vectorized).
 void fitVectorTile(PlanLoop &l, int64_t &width, bool windowed,
                    bool preferDividing) {
-  if (preferDividing && !windowed)
-    for (int64_t r = l.registerTile / width * width; r >= width; r -= width)
-      if (l.cacheTile % r == 0) {
-        l.registerTile = r;
-        return;
-      }
+  // The largest multiple of `w` up to the tile (dividing the cache tile if
+  // `divide`), or 0.
+  auto multipleOf = [&](int64_t w, bool divide) -> int64_t {
+    for (int64_t r = l.registerTile / w * w; r >= w; r -= w)
+      if (!divide || l.cacheTile % r == 0)
+        return r;
+    return 0;
+  };
+  if (int64_t r = preferDividing && !windowed ? multipleOf(width, true) : 0) {
+    l.registerTile = r;
+    return;
+  }
   for (; width > 1; width /= 2)
-    for (int64_t r = l.registerTile / width * width; r >= width; r -= width)
-      if (!windowed || l.cacheTile % r == 0) {
-        l.registerTile = r;
-        return;
-      }
+    if (int64_t r = multipleOf(width, windowed)) {
+      l.registerTile = r;
+      return;
+    }
   if (windowed)
     l.registerTile = largestDivisorAtMost(l.cacheTile, l.registerTile);
   width = 0;

@@ -138,6 +138,14 @@ scf::ForOp registerLoopOf(int64_t dim, ArrayRef<int64_t> sizes, ArrayRef<int64_t
   return {};
 }
 
+/// Peels the last partial tile off `loop` (when its step does not divide
+/// it), so that the main loop's tiles have static shapes.
+void peelPartialTile(PatternRewriter &rewriter, scf::ForOp loop) {
+  scf::ForOp partial;
+  rewriter.setInsertionPoint(loop);
+  (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
+}
+
 /// The register level: tiles, the vectorize mark, peeled partial tiles and
 /// the unrolled kh loop.
 LogicalResult registerLevel(PatternRewriter &rewriter, linalg::LinalgOp op,
@@ -158,11 +166,8 @@ LogicalResult registerLevel(PatternRewriter &rewriter, linalg::LinalgOp op,
   // peeled off, so that the main loop's tiles are static.
   for (LoopLikeOpInterface loop : loops) {
     auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
-    if (!forOp || forOp == kh)
-      continue;
-    scf::ForOp partial;
-    rewriter.setInsertionPoint(forOp);
-    (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
+    if (forOp && forOp != kh)
+      peelPartialTile(rewriter, forOp);
   }
   if (kh) {
     std::optional<int64_t> trips = getConstantIntValue(kh.getUpperBound());
@@ -214,9 +219,9 @@ FailureOr<Operation *> fuseLevel(PatternRewriter &rewriter, Operation *consumer,
                                  ArrayRef<int64_t> order, bool forall) {
   SmallVector<OpFoldResult> sizes;
   bool any = false;
+  auto iters = cast<linalg::LinalgOp>(consumer).getIteratorTypesArray();
   for (int64_t d : dims) {
-    int64_t s = d < int64_t(opSizes.size()) ? opSizes[d] : 0;
-    auto iters = cast<linalg::LinalgOp>(consumer).getIteratorTypesArray();
+    int64_t s = opSizes[d];
     if (iters[sizes.size()] != utils::IteratorType::parallel)
       s = 0; // the op's reductions are tiled inside the fused tile
     any |= s != 0;
@@ -334,11 +339,8 @@ LogicalResult vectorizeElementwise(PatternRewriter &rewriter,
   (*tiled)->removeAttr(kFusedAttr);
   (*tiled)->setAttr(kVectorizeAttr, rewriter.getUnitAttr());
   if (!loops.empty())
-    if (auto inner = dyn_cast<scf::ForOp>(loops.back().getOperation())) {
-      scf::ForOp partial;
-      rewriter.setInsertionPoint(inner);
-      (void)scf::peelForLoopAndSimplifyBounds(rewriter, inner, partial);
-    }
+    if (auto inner = dyn_cast<scf::ForOp>(loops.back().getOperation()))
+      peelPartialTile(rewriter, inner);
   return success();
 }
 
