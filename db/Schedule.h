@@ -53,6 +53,11 @@ struct Schedule {
   /// Reduction split factor (rfactor); 1 means no split.
   int64_t reductionSplit = 1;
 
+  bool packsWeights() const {
+    return packing == "weights" || packing == "both";
+  }
+  bool packsInputs() const { return packing == "inputs" || packing == "both"; }
+
   /// Canonical JSON text.
   std::string canonicalJson() const;
   /// SHA-256 hex of canonicalJson().

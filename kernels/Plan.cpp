@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace tessel {
 
@@ -77,9 +78,13 @@ Status checkFixedKnobs(const TaskSignature &task, const Schedule &s,
     return makeError(who + " computes the epilogue with epilogue_at " + ats +
                      ", not " + s.epilogueAt);
   }
-  if (!knobs.packing && (s.packing != knobs.fixedPacking || s.packAt != "root"))
-    return makeError(who + " realizes packing " + knobs.fixedPacking +
-                     " at root only, not " + s.packing + " at " + s.packAt);
+  if (!knobs.realizesPacking(s.packing, s.packAt)) {
+    std::string ps;
+    for (const auto &[p, at] : knobs.packings)
+      ps += (ps.empty() ? "" : " or ") + p + " at " + at;
+    return makeError(who + " realizes packing " + ps + " here, not " +
+                     s.packing + " at " + s.packAt);
+  }
   if (!knobs.reductionSplit && s.reductionSplit != 1)
     return makeError(who + " does not split reductions (reduction_split " +
                      std::to_string(s.reductionSplit) + ")");
@@ -167,9 +172,11 @@ RealizerKnobs realizerKnobs(Realizer r, const TaskSignature &task) {
   k.vectorWidth = false;
   k.windowRows = false;
   k.epilogueAts = {"outer", "root"};
-  k.packing = false;
   bool padded = task.pad != std::array<int64_t, 4>{0, 0, 0, 0};
-  k.fixedPacking = isWindowed(task) && padded ? "inputs" : "none";
+  bool inputs = isWindowed(task) && padded;
+  k.packings = {{inputs ? "inputs" : "none", "root"}};
+  if (task.family == OpFamily::Conv2d || task.family == OpFamily::Matmul)
+    k.packings.push_back({inputs ? "both" : "weights", "outer"});
   k.reductionSplit = false;
   return k;
 }
@@ -241,6 +248,9 @@ Result<LoopPlan> resolvePlan(const TaskSignature &task, const Schedule &s, Reali
   plan.vectorDim = s.vectorWidth > 1 ? s.vectorDim : "";
   plan.vectorWidth = plan.vectorDim.empty() ? 0 : s.vectorWidth;
   const bool windowed = isWindowed(task);
+  // MLIR's packed weights are blocks of the register tile of their last
+  // loop (the natural vector loop, f or n).
+  const bool blocks = r == Realizer::Mlir && s.packsWeights();
   for (size_t i = 0; i < loops.pure.size(); ++i) {
     PlanLoop l{loops.pure[i], loops.pureExtents[i], false};
     l.cacheTile = cacheTileOf(at(s.tileOuter, l.name, 0), l.extent);
@@ -256,8 +266,9 @@ Result<LoopPlan> resolvePlan(const TaskSignature &task, const Schedule &s, Reali
       // a vectorized update whose vector tile does not divide its loop
       // (matmul n=40 by 16 on AVX2; n=1000 by 128): its vector tiles divide
       // where they can.
-      fitVectorTile(l, plan.vectorWidth, windowed, r == Realizer::Halide);
-    else if (windowed)
+      fitVectorTile(l, plan.vectorWidth, windowed || blocks,
+                    r == Realizer::Halide);
+    else if (windowed || (blocks && l.name == loops.vectorDim))
       l.registerTile = largestDivisorAtMost(l.cacheTile, l.registerTile);
     plan.loops.push_back(l);
   }
@@ -316,10 +327,8 @@ Schedule adaptSchedule(const TaskSignature &task, Schedule s, Realizer r,
     s.tileInner.erase("oh");
   if (!knobs.realizesEpilogueAt(s.epilogueAt))
     s.epilogueAt = knobs.epilogueAts.front();
-  if (!knobs.packing) {
-    s.packing = knobs.fixedPacking;
-    s.packAt = "root";
-  }
+  if (!knobs.realizesPacking(s.packing, s.packAt))
+    std::tie(s.packing, s.packAt) = knobs.packings.front();
   if (!knobs.reductionSplit)
     s.reductionSplit = 1;
   return s;
@@ -327,7 +336,8 @@ Schedule adaptSchedule(const TaskSignature &task, Schedule s, Realizer r,
 
 Schedule defaultSchedule(const TaskSignature &task, const TargetPreset &target, Realizer r,
                          int threads) {
-  Schedule s = adaptSchedule(task, heuristicSchedule(task, target, threads), r, target);
+  Schedule s = adaptSchedule(task, heuristicSchedule(task, target, threads, r),
+                             r, target);
   auto plan = resolvePlan(task, s, r, target);
   return plan ? plan->schedule() : s;
 }

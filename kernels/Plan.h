@@ -11,7 +11,8 @@
 //     windowed families it is rounded down to a divisor of it. The vector
 //     loop's (the width when not given) must be a multiple of the vector
 //     width; clamped, it is rounded down to a multiple of the width (for
-//     windowed families, one that divides the cache tile; for Halide, one
+//     windowed families and MLIR's packed weights, one that divides the
+//     cache tile; for Halide, one
 //     that divides it where one does: Halide 14 miscomputes guarded vector
 //     tails of updates), the width halving until there is one;
 //   - an unroll factor is clamped to its reduction loop (a divisor of it for
@@ -31,9 +32,12 @@
 //           row per register tile (oh = 1, so that they decompose to 1-D);
 //           the output's fill and the epilogue are computed per cache tile
 //           (epilogue_at outer, the default) or as passes of their own over
-//           the whole output (root), a padded
-//           input is materialized once per call (packing inputs, pack_at
-//           root), and there is no reduction split.
+//           the whole output (root); a padded input is materialized once
+//           per call (packing inputs, pack_at root); the weights of a
+//           conv2d or matmul are read as they are, or (packing weights or
+//           both, pack_at outer) copied per cache tile into blocks of the
+//           vector loop's register tile, each block's rows contiguous (the
+//           padded input still once per call); there is no reduction split.
 // adaptSchedule() sets the knobs a realizer does not realize to its fixed
 // choice: the way a schedule of another realizer or task (the heuristic, a
 // nearest task) becomes one this realizer runs as written.
@@ -79,6 +83,10 @@ struct LoopPlan {
   std::string packing = "none", packAt = "root", epilogueAt = "inner";
   int64_t reductionSplit = 1;
 
+  bool packsWeights() const {
+    return packing == "weights" || packing == "both";
+  }
+
   /// The loop named `name`, or null.
   const PlanLoop *find(const std::string &name) const;
   /// The schedule this plan realizes: resolving it again gives the same plan.
@@ -89,7 +97,6 @@ struct LoopPlan {
 struct RealizerKnobs {
   bool vectorWidth = true;    ///< else: the target's natural width
   bool windowRows = true;     ///< register tiles of oh (else 1)
-  bool packing = true;        ///< packing and pack_at (else: `fixedPacking`, root)
   bool reductionSplit = true; ///< else: 1
   /// The epilogue placements realized, the default first.
   std::vector<std::string> epilogueAts = {"inner", "outer", "root"};
@@ -97,7 +104,14 @@ struct RealizerKnobs {
     return std::find(epilogueAts.begin(), epilogueAts.end(), at) !=
            epilogueAts.end();
   }
-  std::string fixedPacking = "none";
+  /// The (packing, pack_at) pairs realized, the default first; empty: all.
+  std::vector<std::pair<std::string, std::string>> packings;
+  bool realizesPacking(const std::string &packing,
+                       const std::string &at) const {
+    return packings.empty() ||
+           std::find(packings.begin(), packings.end(),
+                     std::make_pair(packing, at)) != packings.end();
+  }
 };
 
 RealizerKnobs realizerKnobs(Realizer r, const TaskSignature &task);

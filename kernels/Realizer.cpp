@@ -89,11 +89,9 @@ Status checkSchedule(const Kernel &k, const Schedule &s) {
                        "` needs a tile_outer smaller than its extent (the "
                        "cache-tile loops are what run in parallel)");
   }
-  bool packInputs = s.packing == "inputs" || s.packing == "both";
-  bool packWeights = s.packing == "weights" || s.packing == "both";
-  if (packInputs && !k.padded.defined())
+  if (s.packsInputs() && !k.padded.defined())
     return makeError("packing inputs needs a windowed kernel");
-  if (packWeights && !hasWeights(k))
+  if (s.packsWeights() && !hasWeights(k))
     return makeError("packing weights needs a kernel with weights");
   if (s.reductionSplit != 1) {
     std::string r = mainReduction(k.loops);
@@ -403,12 +401,12 @@ void placePacking(Kernel &k, const Schedule &s, const OutputLoops &l) {
     if (innermost >= vw)
       f.vectorize(f.args().front(), vw, TailStrategy::GuardWithIf);
   };
-  if (k.padded.defined() && (s.packing == "inputs" || s.packing == "both")) {
+  if (k.padded.defined() && s.packsInputs()) {
     bool nchw = k.task.effectiveLayout().rfind("nchw", 0) == 0;
     place(k.padded, nchw ? k.task.dim("w") + k.task.pad[1] + k.task.pad[3]
                          : k.task.dim("c"));
   }
-  if (s.packing == "weights" || s.packing == "both") {
+  if (s.packsWeights()) {
     // A copy of the weights the cache tile reads, contiguous and aligned.
     auto arrays = kernelArrays(k.task);
     place(k.inputs[1].in(), arrays[1].shape.back());

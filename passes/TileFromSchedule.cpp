@@ -165,7 +165,7 @@ struct TileFromSchedulePass
         continue;
       Operation *target = tile;
       if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::FillOp,
-               linalg::GenericOp>(target)) {
+               linalg::GenericOp, linalg::TransposeOp>(target)) {
         rewriter.setInsertionPoint(target);
         FailureOr<Operation *> decomposed = decompose(target, rewriter);
         if (failed(decomposed))

@@ -2,6 +2,7 @@
 #include "tuner/SearchSpace.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace tessel {
 
@@ -107,6 +108,10 @@ void SearchSpace::resample(Schedule &s, Knob knob, Rng &rng) const {
                                   : pick(knobs_.epilogueAts, rng);
     break;
   case Packing:
+    if (!knobs_.packings.empty()) {
+      std::tie(s.packing, s.packAt) = pick(knobs_.packings, rng);
+      break;
+    }
     s.packing = pick(std::vector<std::string>{"none", "none", "inputs",
                                               "weights", "both"},
                      rng);
@@ -191,7 +196,7 @@ bool SearchSpace::searched(Knob knob) const {
   case EpilogueAt:
     return knobs_.epilogueAts.size() > 1;
   case Packing:
-    return knobs_.packing;
+    return knobs_.packings.size() != 1;
   case Split:
     return knobs_.reductionSplit;
   default:
@@ -254,8 +259,8 @@ Schedule SearchSpace::repair(Schedule s) const {
   for (auto it = s.unroll.begin(); it != s.unroll.end();)
     it = isRed(it->first) ? std::next(it) : s.unroll.erase(it);
   // Packing only of what the kernel has: a padded input, weights.
-  bool inputs = (s.packing == "inputs" || s.packing == "both") && padded_;
-  bool weights = (s.packing == "weights" || s.packing == "both") && weighted_;
+  bool inputs = s.packsInputs() && padded_;
+  bool weights = s.packsWeights() && weighted_;
   s.packing = inputs && weights ? "both"
               : inputs          ? "inputs"
               : weights         ? "weights"

@@ -20,8 +20,9 @@
 //                   parallel (rfactor), for outputs too small to parallelize
 // A space is made for one realizer and offers only the knobs it realizes
 // (kernels/Plan.h): for MLIR the vector width, the output rows of windowed
-// register tiles, packing and reduction split are fixed, and epilogue_at is
-// outer or root.
+// register tiles and reduction split are fixed, epilogue_at is outer or
+// root, and packing is the padded input's (if any) with or without the
+// weights per cache tile (conv2d and matmul).
 // Every schedule sample(), mutate() and crossover() return has been through
 // repair(), so it is legal by construction (checkSchedule() accepts it) and
 // it is the schedule of its own loop plan: what is measured is what it says.

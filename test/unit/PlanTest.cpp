@@ -145,12 +145,48 @@ TEST(Plan, WhatEachRealizerRealizes) {
   EXPECT_FALSE(realizes(Realizer::Mlir, sig("matmul m=8 n=8 k=8 in=s8 out=i32 epilogue=relu")));
   EXPECT_FALSE(realizes(Realizer::Mlir, sig("matmul m=8 n=8 k=8 epilogue=sigmoid")));
   EXPECT_TRUE(realizes(Realizer::Halide, sig("matmul m=8 n=8 k=8 in=u8 wt=s8")));
-  // The MLIR default of a padded convolution: its input padded once, the
-  // output's fill and epilogue computed per cache tile.
+  // The MLIR default of a padded convolution: its input padded once, its
+  // weights packed per cache tile, the output's fill and epilogue computed
+  // per cache tile.
   Schedule d = defaultSchedule(sig("conv2d n=1 h=8 w=8 c=8 f=8 kh=3 kw=3 pad=1,1,1,1"),
                                avx512(), Realizer::Mlir);
-  EXPECT_EQ(d.packing, "inputs");
+  EXPECT_EQ(d.packing, "both");
+  EXPECT_EQ(d.packAt, "outer");
   EXPECT_EQ(d.epilogueAt, "outer");
+}
+
+TEST(Plan, MlirPacksWeightsPerCacheTileInRegisterTileBlocks) {
+  TaskSignature mm = sig("matmul m=64 n=64 k=64");
+  auto root = resolvePlan(mm, schedule(R"({"packing":"weights"})"),
+                          Realizer::Mlir, avx512());
+  ASSERT_FALSE(root);
+  EXPECT_NE(root.message().find("weights at outer"), std::string::npos)
+      << root.message();
+  // Blocks of the register tile: it divides the cache tile (48 of 64 is 32).
+  const char *json =
+      R"({"packing":"weights","pack_at":"outer","tile_outer":{"n":64},)"
+      R"("tile_inner":{"n":48},"vector_dim":"n","vector_width":16})";
+  auto packed = resolvePlan(mm, schedule(json), Realizer::Mlir, avx512());
+  ASSERT_TRUE(packed) << packed.message();
+  EXPECT_EQ(packed->find("n")->registerTile, 32);
+  auto unpacked =
+      resolvePlan(mm,
+                  schedule(R"({"tile_outer":{"n":64},"tile_inner":{"n":48},)"
+                           R"("vector_dim":"n","vector_width":16})"),
+                  Realizer::Mlir, avx512());
+  ASSERT_TRUE(unpacked) << unpacked.message();
+  EXPECT_EQ(unpacked->find("n")->registerTile, 48); // the partial tile peeled
+  // Weights that outweigh the input: their vector loop runs outermost, so
+  // that each block is packed once per call. Halide's default reads them as
+  // they are.
+  TaskSignature deep =
+      sig("conv2d n=1 h=7 w=7 c=512 f=512 kh=3 kw=3 pad=1,1,1,1");
+  Schedule m = defaultSchedule(deep, avx512(), Realizer::Mlir);
+  EXPECT_EQ(m.packing, "both");
+  EXPECT_EQ(m.order.front(), "f");
+  Schedule h = defaultSchedule(deep, avx512(), Realizer::Halide);
+  EXPECT_EQ(h.packing, "inputs");
+  EXPECT_NE(h.order.front(), "f");
 }
 
 TEST(Plan, HalideVectorTilesDivideWhereTheyCan) {

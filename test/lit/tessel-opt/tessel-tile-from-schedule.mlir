@@ -105,3 +105,50 @@ func.func @epilogue_root(%a: tensor<64x64xf32>, %b: tensor<64x32xf32>, %bias: te
   } -> tensor<64x32xf32>
   return %1 : tensor<64x32xf32>
 }
+
+// -----
+
+// Packed weights (packing weights, pack_at outer): each cache tile copies its
+// 64x32 block of %b into blocks of the 16-column register tile (2x64x16, each
+// block a cache line longer); the register tiles read their block, and
+// other readers of %b (here the return) read %b.
+// CHECK-LABEL: func.func @packed_weights
+// CHECK:      scf.forall
+// CHECK:        tensor.expand_shape {{.*}} into tensor<64x2x16xf32>
+// CHECK:        tensor.empty() : tensor<2x65x16xf32>
+// CHECK:        vector.transfer_read {{.*}} : tensor<64x2x16xf32>, vector<1x1x16xf32>
+// CHECK:        vector.transfer_write {{.*}} : vector<1x1x16xf32>, tensor<2x64x16xf32>
+// CHECK:        tensor.insert_slice {{.*}} into tensor<2x65x16xf32>
+// CHECK:        vector.transfer_read {{.*}} : tensor<2x65x16xf32>, vector<1x16xf32>
+// CHECK:        vector.contract
+// CHECK:      return %{{.*}}, %arg1 :
+func.func @packed_weights(%a: tensor<64x64xf32>, %b: tensor<64x32xf32>) -> (tensor<64x32xf32>, tensor<64x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<64x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %0 = linalg.matmul {tessel.schedule = "{\22epilogue_at\22:\22outer\22,\22order\22:[\22m\22,\22n\22],\22packing\22:\22weights\22,\22pack_at\22:\22outer\22,\22parallel\22:[\22m\22],\22tile_inner\22:{\22m\22:4,\22n\22:16},\22tile_outer\22:{\22m\22:32}}"}
+      ins(%a, %b : tensor<64x64xf32>, tensor<64x32xf32>) outs(%init : tensor<64x32xf32>) -> tensor<64x32xf32>
+  return %0, %b : tensor<64x32xf32>, tensor<64x32xf32>
+}
+
+// -----
+
+// A padded input whose pixels span 1 KiB (256 channels) is padded by one
+// more cache line of channels, which the register tiles never read.
+// CHECK-LABEL: func.func @staggered_pixels
+// CHECK:      tensor.pad {{.*}} low[0, 1, 1, 0] high[0, 1, 1, 16]
+// CHECK:      } : tensor<1x4x4x256xf32> to tensor<1x6x6x272xf32>
+// CHECK:      vector.transfer_read %padded{{.*}} : tensor<1x6x6x272xf32>, vector<1x4x1xf32>
+func.func @staggered_pixels(%x: tensor<1x4x4x256xf32>, %w: tensor<3x3x256x16xf32>) -> tensor<1x4x4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %padded = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x4x256xf32> to tensor<1x6x6x256xf32>
+  %empty = tensor.empty() : tensor<1x4x4x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<1x4x4x16xf32>) -> tensor<1x4x4x16xf32>
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+      tessel.schedule = "{\22epilogue_at\22:\22outer\22,\22packing\22:\22inputs\22,\22tile_inner\22:{\22f\22:16,\22ow\22:4}}"}
+      ins(%padded, %w : tensor<1x6x6x256xf32>, tensor<3x3x256x16xf32>) outs(%init : tensor<1x4x4x16xf32>) -> tensor<1x4x4x16xf32>
+  return %0 : tensor<1x4x4x16xf32>
+}
