@@ -545,7 +545,7 @@ void staggerPaddedPixels(PatternRewriter &rewriter, linalg::LinalgOp op) {
     return;
   RankedTensorType type = pad.getResultType();
   int64_t bits = type.getElementTypeBitWidth();
-  if (type.getShape().back() * bits % (1024 * 8) != 0)
+  if (type.getShape().back() * bits % 8192 != 0) // 1 KiB
     return;
   SmallVector<int64_t> high(pad.getStaticHigh()), shape(type.getShape());
   int64_t line = 512 / bits; // elements of one 64-byte cache line
