@@ -23,6 +23,11 @@
 
 namespace tessel {
 
+/// True for the `packing` values that pack the weights (weights, both).
+inline bool packingHasWeights(const std::string &packing) {
+  return packing == "weights" || packing == "both";
+}
+
 struct Schedule {
   std::string kind = "loopnest"; ///< "loopnest" or "autoscheduler"
   std::string autoscheduler;     ///< kind == "autoscheduler" only
@@ -53,9 +58,7 @@ struct Schedule {
   /// Reduction split factor (rfactor); 1 means no split.
   int64_t reductionSplit = 1;
 
-  bool packsWeights() const {
-    return packing == "weights" || packing == "both";
-  }
+  bool packsWeights() const { return packingHasWeights(packing); }
   bool packsInputs() const { return packing == "inputs" || packing == "both"; }
 
   /// Canonical JSON text.

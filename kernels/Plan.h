@@ -83,9 +83,7 @@ struct LoopPlan {
   std::string packing = "none", packAt = "root", epilogueAt = "inner";
   int64_t reductionSplit = 1;
 
-  bool packsWeights() const {
-    return packing == "weights" || packing == "both";
-  }
+  bool packsWeights() const { return packingHasWeights(packing); }
 
   /// The loop named `name`, or null.
   const PlanLoop *find(const std::string &name) const;

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -21,6 +22,8 @@ using namespace mlir;
 
 namespace tessel {
 namespace {
+
+constexpr int64_t kCacheLineBits = 64 * 8;
 
 /// The order of the tiled loops: the plan's output loops (outermost first),
 /// then the reductions, the main one (k or c) first.
@@ -417,13 +420,13 @@ cacheLevel(PatternRewriter &rewriter, linalg::LinalgOp op,
 }
 
 /// The cache tile's weights (operand 1 of a conv2d or matmul, whose last
-/// dimension is the vector loop) copied into blocks of `block` along it, each
-/// block's rows contiguous: w[..., j] is packed[j / block, ..., j % block].
-/// The copy is tiled by rows of one block, read in the weights' order, and
-/// marked for vectorization.
+/// dimension is the vector loop) copied into blocks of `block` along it (0:
+/// one block, the whole), each block's rows contiguous: w[..., j] is
+/// packed[j / block, ..., j % block]. The copy is tiled by rows of one
+/// block, read in the weights' order, and marked for vectorization.
 struct PackedWeights {
   Value weights, packed;
-  Operation *reader; ///< the copy's read of `weights`
+  int64_t block;
 };
 
 FailureOr<PackedWeights> packWeights(PatternRewriter &rewriter,
@@ -431,7 +434,9 @@ FailureOr<PackedWeights> packWeights(PatternRewriter &rewriter,
   Value w = op.getDpsInputs()[1];
   auto type = cast<RankedTensorType>(w.getType());
   int64_t rank = type.getRank(), last = type.getShape().back();
-  if (!type.hasStaticShape() || block <= 0 || last % block != 0)
+  if (!block)
+    block = last;
+  if (!type.hasStaticShape() || block < 0 || last % block != 0)
     return op->emitError("tessel-tile-from-schedule: the weights tile does "
                          "not divide into blocks of ")
            << block;
@@ -443,7 +448,7 @@ FailureOr<PackedWeights> packWeights(PatternRewriter &rewriter,
   for (int64_t i = 0; i + 1 < rank; ++i)
     groups.push_back({i});
   groups.push_back({rank - 1, rank});
-  auto rows = rewriter.create<tensor::ExpandShapeOp>(
+  Value rows = rewriter.create<tensor::ExpandShapeOp>(
       loc, RankedTensorType::get(expanded, type.getElementType()), w, groups);
   // packed[b, i..., e] = rows[i..., b, e]
   SmallVector<int64_t> perm = {rank - 1}, shape;
@@ -456,14 +461,16 @@ FailureOr<PackedWeights> packWeights(PatternRewriter &rewriter,
   // a convolution's taps, read side by side, then fall in different cache
   // sets.
   SmallVector<int64_t> padded(shape);
-  padded[rank - 1] +=
-      std::max<int64_t>(1, 64 / (block * type.getElementTypeBitWidth() / 8));
+  padded[rank - 1] += std::max<int64_t>(
+      1, kCacheLineBits / (block * type.getElementTypeBitWidth()));
   Value buffer =
       rewriter.create<tensor::EmptyOp>(loc, padded, type.getElementType());
-  SmallVector<OpFoldResult> zeros(rank + 1, rewriter.getIndexAttr(0)),
-      ones(rank + 1, rewriter.getIndexAttr(1)), extents;
-  for (int64_t d : shape)
-    extents.push_back(rewriter.getIndexAttr(d));
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<OpFoldResult> zeros = getAsIndexOpFoldResult(
+                                ctx, SmallVector<int64_t>(rank + 1, 0)),
+                            ones = getAsIndexOpFoldResult(
+                                ctx, SmallVector<int64_t>(rank + 1, 1)),
+                            extents = getAsIndexOpFoldResult(ctx, shape);
   Value empty = rewriter.create<tensor::ExtractSliceOp>(loc, buffer, zeros,
                                                         extents, ones);
   auto copy = rewriter.create<linalg::TransposeOp>(loc, rows, empty, perm);
@@ -483,31 +490,32 @@ FailureOr<PackedWeights> packWeights(PatternRewriter &rewriter,
   rewriter.setInsertionPointAfterValue(packed);
   packed = rewriter.create<tensor::InsertSliceOp>(loc, packed, buffer, zeros,
                                                   extents, ones);
-  return PackedWeights{w, packed, rows};
+  return PackedWeights{w, packed, block};
 }
 
 /// Every read of the weights `p.weights` by the register tiles (the uses
-/// not in `others`) reads `p.packed` instead: the slice
-/// w[o..., j][s..., t] (within one block: j % block + t <= block) is
-/// packed[j / block, o..., j % block][1, s..., t], of the same type; a use of
-/// the whole (one block) is the whole block.
+/// not in `others`: the pack's own and any outside the op) reads `p.packed`
+/// instead: the slice w[o..., j][s..., t] (within one block:
+/// j % block + t <= block) is packed[j / block, o..., j % block][1, s..., t],
+/// of the same type; a use of the whole (one block) is the whole block.
 LogicalResult readPacked(PatternRewriter &rewriter, const PackedWeights &p,
-                         int64_t block,
                          const llvm::SmallPtrSetImpl<Operation *> &others) {
   auto type = cast<RankedTensorType>(p.weights.getType());
   int64_t rank = type.getRank();
   for (OpOperand &use : llvm::make_early_inc_range(p.weights.getUses())) {
     Operation *user = use.getOwner();
-    if (user == p.reader || others.contains(user))
+    if (others.contains(user))
       continue;
-    rewriter.setInsertionPoint(user);
-    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes;
-    for (int64_t d : type.getShape())
-      sizes.push_back(rewriter.getIndexAttr(d));
     auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
     if (slice && !slice.hasUnitStride())
       return user->emitError("tessel-tile-from-schedule: a strided slice of "
                              "packed weights");
+    rewriter.setInsertionPoint(user);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<OpFoldResult> offsets =
+        getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(rank, 0));
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(ctx, type.getShape());
     if (slice) {
       offsets = slice.getMixedOffsets();
       sizes = slice.getMixedSizes();
@@ -516,16 +524,14 @@ LogicalResult readPacked(PatternRewriter &rewriter, const PackedWeights &p,
     Location loc = user->getLoc();
     OpFoldResult j = offsets.back();
     offsets.back() =
-        affine::makeComposedFoldedAffineApply(rewriter, loc, d0 % block, {j});
+        affine::makeComposedFoldedAffineApply(rewriter, loc, d0 % p.block, {j});
     offsets.insert(offsets.begin(),
                    affine::makeComposedFoldedAffineApply(
-                       rewriter, loc, d0.floorDiv(block), {j}));
+                       rewriter, loc, d0.floorDiv(p.block), {j}));
     sizes.insert(sizes.begin(), rewriter.getIndexAttr(1));
     SmallVector<OpFoldResult> strides(rank + 1, rewriter.getIndexAttr(1));
-    Type sliceType = slice ? slice.getType() : type;
     Value read = rewriter.create<tensor::ExtractSliceOp>(
-        user->getLoc(), cast<RankedTensorType>(sliceType), p.packed, offsets,
-        sizes, strides);
+        loc, slice ? slice.getType() : type, p.packed, offsets, sizes, strides);
     if (slice)
       rewriter.replaceOp(slice, read);
     else
@@ -548,7 +554,7 @@ void staggerPaddedPixels(PatternRewriter &rewriter, linalg::LinalgOp op) {
   if (type.getShape().back() * bits % 8192 != 0) // 1 KiB
     return;
   SmallVector<int64_t> high(pad.getStaticHigh()), shape(type.getShape());
-  int64_t line = 512 / bits; // elements of one 64-byte cache line
+  int64_t line = kCacheLineBits / bits; // elements of one cache line
   high.back() += line;
   shape.back() += line;
   rewriter.modifyOpInPlace(pad, [&] {
@@ -556,12 +562,12 @@ void staggerPaddedPixels(PatternRewriter &rewriter, linalg::LinalgOp op) {
     pad.getResult().setType(type.clone(shape));
   });
   rewriter.setInsertionPointAfter(pad);
-  SmallVector<OpFoldResult> zeros(shape.size(), rewriter.getIndexAttr(0)),
-      ones(shape.size(), rewriter.getIndexAttr(1)), sizes;
-  for (int64_t d : type.getShape())
-    sizes.push_back(rewriter.getIndexAttr(d));
-  Value pixels = rewriter.create<tensor::ExtractSliceOp>(pad.getLoc(), pad,
-                                                         zeros, sizes, ones);
+  MLIRContext *ctx = rewriter.getContext();
+  Value pixels = rewriter.create<tensor::ExtractSliceOp>(
+      pad.getLoc(), pad,
+      getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(shape.size(), 0)),
+      getAsIndexOpFoldResult(ctx, type.getShape()),
+      getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(shape.size(), 1)));
   rewriter.modifyOpInPlace(op, [&] { op->setOperand(0, pixels); });
 }
 
@@ -612,22 +618,18 @@ LogicalResult realizePlan(PatternRewriter &rewriter, linalg::LinalgOp op,
   if (!last)
     return tiled->emitError(
         "tessel-tile-from-schedule: weights without a last loop");
-  int64_t block = sizes.inner[last.getPosition()];
-  if (!block) // the register tile is the cache tile
-    block = cast<ShapedType>((*tiled).getDpsInputs()[1].getType())
-                .getShape()
-                .back();
-  auto packed = packWeights(rewriter, *tiled, block);
+  auto packed = packWeights(rewriter, *tiled, sizes.inner[last.getPosition()]);
   if (failed(packed))
     return failure();
-  // The weights' other readers (of a whole argument, not a tile's slice).
+  // The readers of the weights before the register level: the pack, and
+  // any outside the op (of a whole argument, not a tile's slice).
   llvm::SmallPtrSet<Operation *, 4> others;
   for (Operation *user : packed->weights.getUsers())
     if (user != tiled->getOperation())
       others.insert(user);
   if (failed(registerLevel(rewriter, *tiled, *names, sizes.inner, order, plan)))
     return failure();
-  return readPacked(rewriter, *packed, block, others);
+  return readPacked(rewriter, *packed, others);
 }
 
 } // namespace tessel
