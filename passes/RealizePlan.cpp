@@ -23,7 +23,7 @@ using namespace mlir;
 namespace tessel {
 namespace {
 
-constexpr int64_t kCacheLineBits = 64 * 8;
+constexpr int64_t kCacheLineBits = 512; // 64 bytes
 
 /// The order of the tiled loops: the plan's output loops (outermost first),
 /// then the reductions, the main one (k or c) first.
