@@ -40,16 +40,44 @@ Result<MeasureStatus> parseStatus(const std::string &s) {
   return makeError("unknown measurement status `" + s + "`");
 }
 
+const char *cacheName(CacheState c) {
+  switch (c) {
+  case CacheState::Warm:
+    return "warm";
+  case CacheState::Swept:
+    return "swept";
+  case CacheState::Cold:
+    return "cold";
+  }
+  return "warm";
+}
+
+Result<CacheState> parseCache(const std::string &s) {
+  for (auto v : {CacheState::Warm, CacheState::Swept, CacheState::Cold})
+    if (s == cacheName(v))
+      return v;
+  return makeError("unknown cache state `" + s + "` (warm, swept or cold)");
+}
+
+int cacheRank(CacheState c) {
+  return c == CacheState::Cold ? 0 : c == CacheState::Swept ? 1 : 2;
+}
+
 namespace {
+
+/// The statement of schema.sql that begins with `head`, up to its end: the
+/// first `;` after `until` (after `head` when empty).
+std::string schemaStatement(const std::string &head,
+                            const std::string &until = "") {
+  std::string schema(kSchemaSql);
+  size_t begin = schema.find(head);
+  size_t end = schema.find(';', schema.find(until, begin));
+  return schema.substr(begin, end - begin + 1);
+}
 
 /// The `CREATE VIEW best` statement of schema.sql: the one definition of the
 /// ranking, which migrations and read-only views of older files reuse.
-std::string bestViewSql() {
-  std::string schema(kSchemaSql);
-  size_t begin = schema.find("CREATE VIEW best AS");
-  size_t end = schema.find(';', begin);
-  return schema.substr(begin, end - begin + 1);
-}
+std::string bestViewSql() { return schemaStatement("CREATE VIEW best AS"); }
 
 /// The columns version 2 added: every record of version 1 was Halide's,
 /// timed warm.
@@ -67,15 +95,45 @@ std::string version1ReadOnlyViews() {
          "cache FROM main.measurements; " + best;
 }
 
+/// Version 3 lets `cache` say 'cold': SQLite cannot change a column's
+/// CHECK, so the table is rebuilt from schema.sql's text, its rows copied by
+/// name, and its indexes and the view made again.
+std::string version3Rebuild() {
+  const char *columns = "id, uid, task_id, target_id, machine_id, schedule_id, "
+                        "session_id, source, status, "
+                        "median_s, min_s, spread, repeats, max_error, "
+                        "emulated, threads, error, created_at, "
+                        "realizer, cache";
+  std::string table = schemaStatement("CREATE TABLE measurements (", "\n);");
+  table.replace(0, std::string("CREATE TABLE measurements").size(),
+                "CREATE TABLE measurements_v3");
+  return "DROP VIEW best; " + table + " INSERT INTO measurements_v3 (" +
+         columns + ") SELECT " + columns +
+         " FROM measurements; DROP TABLE measurements; "
+         "ALTER TABLE measurements_v3 RENAME TO measurements; " +
+         schemaStatement("CREATE INDEX measurements_task_target") + " " +
+         schemaStatement("CREATE INDEX measurements_session") + " " +
+         bestViewSql();
+}
+
 } // namespace
+
+std::string bestRankingSql(const std::string &firstKey) {
+  std::string select = bestViewSql();
+  select = select.substr(select.find("SELECT"));
+  select.pop_back(); // the `;`
+  const std::string orderBy = "ORDER BY ";
+  return select.insert(select.find(orderBy) + orderBy.size(), firstKey + ", ");
+}
 
 const std::vector<Migration> &migrations() {
   // A change to schema.sql bumps kSchemaVersion and appends the step from
   // the previous version here.
   static const std::vector<Migration> steps = {
-      {1, std::string("ALTER TABLE measurements ADD COLUMN ") + kVersion2Columns[0] +
-              "; ALTER TABLE measurements ADD COLUMN " + kVersion2Columns[1] +
-              "; DROP VIEW best; " + bestViewSql()},
+      {1, std::string("ALTER TABLE measurements ADD COLUMN ") +
+              kVersion2Columns[0] + "; ALTER TABLE measurements ADD COLUMN " +
+              kVersion2Columns[1] + "; DROP VIEW best; " + bestViewSql()},
+      {2, version3Rebuild()},
   };
   return steps;
 }
@@ -264,8 +322,12 @@ Status Database::initialize(const std::vector<Migration> &steps,
                        "; the file was left untouched");
   }
   if (mode == OpenMode::ReadOnly) {
-    if (*version == 1 && targetVersion == kSchemaVersion) // version 2's views
+    if (*version == 1 && targetVersion == kSchemaVersion) // the columns since
       return conn_.exec(version1ReadOnlyViews());
+    // Version 3 only let `cache` also say 'cold': a version-2 file, which has
+    // none, reads as it is.
+    if (*version == 2 && targetVersion == kSchemaVersion)
+      return Status();
     if (*version < targetVersion)
       return makeError("schema version " + std::to_string(*version) +
                        " is older than this build's " +
@@ -549,7 +611,7 @@ Result<int> Database::insertMeasurements(const std::vector<Measurement> &batch) 
         .bind(16, m.error)
         .bind(17, m.createdAt.empty() ? nowIso8601() : m.createdAt)
         .bind(18, std::string(realizerName(m.realizer)))
-        .bind(19, m.sweptCaches ? "swept" : "warm");
+        .bind(19, cacheName(m.cache));
     if (Status s = ins.run(); !s)
       return makeError(path_ + ": " + s.message());
     inserted += conn_.changes();

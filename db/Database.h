@@ -38,7 +38,7 @@
 namespace tessel {
 
 /// The schema version this build writes (PRAGMA user_version).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 /// PRAGMA application_id of tessel databases ("tssl").
 constexpr int kApplicationId = 0x7473736c;
 
@@ -51,6 +51,23 @@ enum class OpenMode {
 enum class MeasureStatus { Ok, Failed, Wrong, Timeout };
 const char *statusName(MeasureStatus s);
 Result<MeasureStatus> parseStatus(const std::string &s);
+
+/// How a measurement's calls were timed, as schema.sql's `cache` column says.
+enum class CacheState {
+  Warm,  ///< calls in a loop (schema version 1): data kept in L1 and L2
+  Swept, ///< each call after sweeping twice the L2 (version 2's programs)
+  Cold,  ///< as Swept, and the constants (weights, bias) evicted to memory
+};
+const char *cacheName(CacheState c);
+Result<CacheState> parseCache(const std::string &s);
+/// The order in which a task's records are preferred, lower first: those
+/// timed most as a model runs the kernel (cold, then swept, then warm), since
+/// times only compare alike. schema.sql's `best` view orders by the same.
+int cacheRank(CacheState c);
+/// The SELECT of schema.sql's `best` view, with `firstKey` (an ORDER BY term
+/// over `m`, the measurements) ranked before the view's own keys: queries that
+/// rank as the view does, and by something first.
+std::string bestRankingSql(const std::string &firstKey);
 
 /// One measured candidate: the unit of everything the tuner records.
 struct Measurement {
@@ -71,9 +88,8 @@ struct Measurement {
   std::string createdAt; ///< ISO 8601 UTC; now when empty
   /// The code that was measured: Halide's kernel or MLIR's loops.
   Realizer realizer = Realizer::Halide;
-  /// Timed call by call after sweeping the caches (as between a model's ops)
-  /// rather than in a warm loop.
-  bool sweptCaches = false;
+  /// How its calls were timed.
+  CacheState cache = CacheState::Warm;
 };
 
 /// One step that upgrades a database from version `from` to `from + 1`.

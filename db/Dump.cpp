@@ -260,10 +260,10 @@ Result<ParsedDump> parseDump(const json &doc) {
       if (!realizer)
         return makeError("measurement " + m.uid + ": " + realizer.message());
       m.realizer = *realizer;
-      std::string cache = j.value("cache", "warm");
-      if (cache != "warm" && cache != "swept")
-        return makeError("measurement " + m.uid + ": unknown cache `" + cache + "`");
-      m.sweptCaches = cache == "swept";
+      auto cache = parseCache(j.value("cache", "warm"));
+      if (!cache)
+        return makeError("measurement " + m.uid + ": " + cache.message());
+      m.cache = *cache;
       if (m.uid.empty() || m.createdAt.empty())
         return makeError("a measurement lacks its uid or time");
       if (m.status == MeasureStatus::Ok && !m.medianSec)
@@ -362,7 +362,7 @@ Result<ImportCounts> importJson(Database &db, const json &doc) {
         .bind(16, m.error)
         .bind(17, m.createdAt)
         .bind(18, std::string(realizerName(m.realizer)))
-        .bind(19, m.sweptCaches ? "swept" : "warm");
+        .bind(19, cacheName(m.cache));
     if (Status s = ins.run(); !s)
       return makeError(s.message());
     if (c.changes() == 0)

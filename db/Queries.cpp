@@ -175,15 +175,9 @@ queryBest(Database &db, const std::string &target,
           std::optional<int64_t> threads, std::optional<Realizer> realizer) {
   // The best view's ranking, with the records of the wanted thread count
   // ranked first.
-  std::string from =
-      threads ? "(SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY "
-                "m.task_id, m.target_id, m.realizer ORDER BY (m.threads = ?3) "
-                "DESC, m.cache = 'swept' DESC, m.median_s, m.min_s, m.uid) AS rank "
-                "FROM measurements m "
-                "JOIN schedules s ON s.id = m.schedule_id WHERE m.status = 'ok' "
-                "AND m.emulated = 0 AND m.median_s IS NOT NULL AND "
-                "instr(s.json, '\"kind\":\"autoscheduler\"') = 0) WHERE rank = 1)"
-              : "best";
+  std::string from = threads
+                         ? "(" + bestRankingSql("(m.threads = ?3) DESC") + ")"
+                         : std::string("best");
   std::string sqlText = std::string("SELECT ") + kRowColumns + " FROM " + from +
                         " m" + kRowJoins +
                         "WHERE g.name = ?1 AND (?2 IS NULL OR t.hash = ?2) "

@@ -29,7 +29,7 @@ struct MeasurementRow {
   int64_t threads = 1;
   std::string error, createdAt;
   std::string realizer = "halide"; ///< the code measured: "halide" or "mlir"
-  std::string cache = "warm";      ///< how it was timed: "warm" or "swept"
+  std::string cache = "warm"; ///< how it was timed: cacheName() of a CacheState
 
   /// GFLOP/s at the median time; 0 when untimed.
   double gflops() const;

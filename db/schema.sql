@@ -1,4 +1,4 @@
--- tessel schedule database, schema version 2.
+-- tessel schedule database, schema version 3.
 --
 -- This file creates a new database at the current version. It is embedded into
 -- the binary at build time; Database::open() runs it in one transaction on an
@@ -91,27 +91,33 @@ CREATE TABLE measurements (
   -- The code measured: Halide's kernel or the loops tessel compile emits.
   -- Version 1 had no such column: its records were all Halide's.
   realizer     TEXT NOT NULL DEFAULT 'halide' CHECK (realizer IN ('halide', 'mlir')),
-  -- How the time was taken: 'warm', calls in a loop (what version 1 did);
-  -- 'swept', each call after sweeping the caches, as between a model's ops.
-  cache        TEXT NOT NULL DEFAULT 'warm' CHECK (cache IN ('warm', 'swept')),
+  -- How the time was taken: 'warm', calls in a loop (what version 1 did),
+  -- 'swept', each call after sweeping the caches, as between a model's ops
+  -- (version 2), 'cold', as swept and with the weights and bias evicted to
+  -- memory, where a model whose weights outgrow the caches reads them from
+  -- (version 3, whose migration rebuilds this table to allow it).
+  cache        TEXT NOT NULL DEFAULT 'warm' CHECK (cache IN ('warm', 'swept', 'cold')),
   CHECK (status != 'ok' OR median_s IS NOT NULL)
 );
 CREATE INDEX measurements_task_target ON measurements(task_id, target_id, status);
 CREATE INDEX measurements_session ON measurements(session_id);
 
 -- What a compiler uses: per (task, target, realizer) the fastest verified,
--- native measurement of a loop-nest schedule, among those taken with swept
--- caches when there are any (they time a kernel as a model runs it; warm
--- loops flatter small kernels). Failed, wrong, timed-out and
--- emulated rows are never best, nor are autoscheduler seeds (kept as
--- reference points: only Halide can redo them). Ties on median are broken by
--- min, then by uid, so the answer is stable. The migration to version 2 and
--- the read-only view of a version-1 file create this view from this text.
+-- native measurement of a loop-nest schedule, among those timed most as a
+-- model runs the kernel: cold when there are any, else swept, else warm
+-- (warm loops flatter small kernels, cached weights large ones: times only
+-- compare alike, the order of cacheRank() in db/Database.h). Failed, wrong,
+-- timed-out and emulated rows are never best, nor are autoscheduler seeds
+-- (kept as reference points: only Halide can redo them). Ties on median are
+-- broken by min, then by uid, so the answer is stable. The migrations, the
+-- read-only view of a version-1 file and bestRankingSql() take this view
+-- from this text.
 CREATE VIEW best AS
 SELECT * FROM (
   SELECT m.*,
          ROW_NUMBER() OVER (PARTITION BY m.task_id, m.target_id, m.realizer
-                            ORDER BY m.cache = 'swept' DESC, m.median_s, m.min_s,
+                            ORDER BY CASE m.cache WHEN 'cold' THEN 0 WHEN 'swept' THEN 1
+                                     ELSE 2 END, m.median_s, m.min_s,
                                      m.uid) AS rank
   FROM measurements m JOIN schedules s ON s.id = m.schedule_id
   WHERE m.status = 'ok' AND m.emulated = 0 AND m.median_s IS NOT NULL

@@ -124,6 +124,10 @@ std::vector<ArraySpec> kernelArrays(const TaskSignature &t) {
   if (hasEpilogue(t, "add"))
     a.push_back({"residual", outputShape(t), t.effectiveOutType()});
   a.push_back({"output", outputShape(t), t.effectiveOutType()});
+  // A batch matmul multiplies two activations (attention): no constant.
+  for (ArraySpec &x : a)
+    x.constant = x.name == "bias" ||
+                 (x.name == "weights" && t.family != OpFamily::BatchMatmul);
   return a;
 }
 

@@ -65,11 +65,14 @@ std::optional<ScheduleChoice> RecordChooser::tuned(const TaskSignature &task,
       continue;
     }
     ScheduleChoice c{"tuned", *realizer, *schedule, id, row.medianSec, ""};
-    // Ranked by: Halide first with HalideFirst; then records timed with
-    // swept caches (the two realizers' times compare only alike); then time.
+    // Ranked by: Halide first with HalideFirst; then how the records were
+    // timed (the two realizers' times compare only alike); then time.
     auto key = [&](const ScheduleChoice &x, const std::string &cache) {
-      return std::make_tuple(emit == RealizerSet::HalideFirst && x.realizer != Realizer::Halide,
-                             cache != "swept", *x.medianSec);
+      auto state = parseCache(cache);
+      return std::make_tuple(
+          emit == RealizerSet::HalideFirst && x.realizer != Realizer::Halide,
+          state ? cacheRank(*state) : cacheRank(CacheState::Warm),
+          *x.medianSec);
     };
     if (!best || key(c, row.cache) < key(*best, bestCache)) {
       best = c;

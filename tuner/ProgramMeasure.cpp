@@ -52,11 +52,14 @@ std::string candidatesHeader(const std::vector<ArraySpec> &arrays, const Program
     << "#define TESSEL_INJECT " << c.inject << "\n"
     << "#define TESSEL_FLUSH_BYTES " << c.sweepBytes << "LL\n"
     << "#define TESSEL_THREADS " << c.threads << "\n"
-    << "struct tessel_array { int code, bits, rank; int64_t shape[8]; };\n"
-    << "static const struct tessel_array tessel_arrays[" << arrays.size() << "] = {\n";
+    << "struct tessel_array { int code, bits, rank, constant; int64_t "
+       "shape[8]; };\n"
+    << "static const struct tessel_array tessel_arrays[" << arrays.size()
+    << "] = {\n";
   for (const ArraySpec &a : arrays) {
     auto [code, bits] = halideTypeCode(a.type);
-    h << "  {" << code << ", " << bits << ", " << a.shape.size() << ", {";
+    h << "  {" << code << ", " << bits << ", " << a.shape.size() << ", "
+      << a.constant << ", {";
     for (size_t d = 0; d < a.shape.size(); ++d)
       h << (d ? ", " : "") << a.shape[d];
     h << "}},\n";

@@ -181,7 +181,9 @@ private:
     m.error = r.error;
     m.emulated = emulated();
     m.realizer = realizer;
-    m.sweptCaches = program_ && program_->sweepsCaches() && sched.kind == "loopnest";
+    m.cache = program_ && program_->sweepsCaches() && sched.kind == "loopnest"
+                  ? CacheState::Cold
+                  : CacheState::Warm;
     if (auto inserted = s_.db_.insertMeasurements({m}); !inserted)
       return makeError(inserted.message());
     bool autoscheduler = sched.kind == "autoscheduler";

@@ -328,3 +328,35 @@ TEST_F(BestView, InjectionInFiltersMatchesNothingAndChangesNothing) {
   EXPECT_EQ(allCounts(*db), countsBefore);
   EXPECT_EQ(exportText(), exportBefore);
 }
+
+TEST_F(BestView, RecordsTimedAsAModelRunsRankFirstInViewAndChoice) {
+  // A slower cold record beats a faster swept one, which beats a faster warm
+  // one: in the view, in queryBest by threads, and in cacheRank's order.
+  const char *task = "matmul m=96 n=96 k=96";
+  auto m = [&](double median, const char *uid, CacheState cache) {
+    Measurement x =
+        makeMeasurement(task, "x86-64-avx512", session, MeasureStatus::Ok,
+                        median, testMachine(), uid);
+    x.cache = cache;
+    return x;
+  };
+  ASSERT_EQ(insertOrFail(*db, {m(1e-5, "warm-1", CacheState::Warm),
+                               m(2e-5, "swept-1", CacheState::Swept)}),
+            2);
+  auto best = queryBest(*db, "x86-64-avx512", hashOf(task));
+  ASSERT_TRUE(best && best->size() == 1u);
+  EXPECT_EQ(best->front().uid, "swept-1");
+  ASSERT_EQ(insertOrFail(*db, {m(3e-5, "cold-1", CacheState::Cold)}), 1);
+  for (std::optional<int64_t> threads :
+       {std::optional<int64_t>(), std::optional<int64_t>(1)}) {
+    best = queryBest(*db, "x86-64-avx512", hashOf(task), threads);
+    ASSERT_TRUE(best && best->size() == 1u);
+    EXPECT_EQ(best->front().uid, "cold-1");
+    EXPECT_EQ(best->front().cache, "cold");
+  }
+  EXPECT_LT(cacheRank(CacheState::Cold), cacheRank(CacheState::Swept));
+  EXPECT_LT(cacheRank(CacheState::Swept), cacheRank(CacheState::Warm));
+  for (auto c : {CacheState::Warm, CacheState::Swept, CacheState::Cold})
+    EXPECT_EQ(*parseCache(cacheName(c)), c);
+  EXPECT_FALSE(parseCache("hot"));
+}

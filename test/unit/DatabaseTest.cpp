@@ -105,7 +105,8 @@ TEST(Database, CreatesFreshDatabase) {
   std::string bytes = readFile(path);
   ASSERT_GE(bytes.size(), 100u);
   EXPECT_EQ(bytes.substr(68, 4), "tssl");
-  EXPECT_EQ(bytes.substr(60, 4), std::string("\0\0\0\2", 4));
+  EXPECT_EQ(bytes.substr(60, 4),
+            std::string("\0\0\0", 3) + char(kSchemaVersion));
 }
 
 TEST(Database, CreateInitializesAnEmptyFile) {
@@ -419,7 +420,86 @@ void makeVersion1Db(const std::string &path) {
       "PRAGMA application_id=1953723244; PRAGMA user_version=1;"));
 }
 
+const char *kVersion2Task = "matmul m=8 n=8 k=8";
+
+/// A database as tessel wrote it at schema version 2 (test/unit/Inputs/
+/// schema-v2.sql), with one record of kVersion2Task timed with swept caches.
+void makeVersion2Db(const std::string &path) {
+  sql::Connection c;
+  ASSERT_TRUE(c.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000));
+  ASSERT_TRUE(c.exec(readFile(TESSEL_UNIT_INPUTS "/schema-v2.sql")));
+  ASSERT_TRUE(c.exec(
+      std::string(
+          "INSERT INTO targets VALUES (1, 'x86-64-avx512', 'h', 't', 'c', 'f');"
+          "INSERT INTO machines VALUES (1, 'm1', '{}', 'x86_64', 'cpu', 'avx', "
+          "2, 1, 2, 3, "
+          "'os', '{}', 0);"
+          "INSERT INTO tasks VALUES (1, '") +
+      sig(kVersion2Task).hash() + "', '" + sig(kVersion2Task).canonical() +
+      "', 'matmul', 'nn', 'f32', 'f32', '', 1024);"
+      "INSERT INTO schedules VALUES (1, 'sh', '{}');"
+      "INSERT INTO sessions VALUES (1, 'u1', '2026-01-01T00:00:00.000Z', "
+      "'tune', 1);"
+      "INSERT INTO measurements(uid, task_id, target_id, machine_id, "
+      "schedule_id, "
+      "session_id, source, status, median_s, min_s, emulated, threads, "
+      "created_at, "
+      "realizer, cache) VALUES ('r2', 1, 1, 1, 1, 1, 'search', 'ok', 0.001, "
+      "0.001, 0, 1, "
+      "'2026-01-01T00:00:00.000Z', 'mlir', 'swept');"
+      "PRAGMA application_id=1953723244; PRAGMA user_version=2;"));
+}
+
 } // namespace
+
+TEST(Database, Version2IsReadableReadOnlyUntouched) {
+  TempDir dir;
+  std::string path = dir.file("v2.db");
+  ASSERT_NO_FATAL_FAILURE(makeVersion2Db(path));
+  const std::string before = readFile(path);
+  {
+    auto db = openDb(path, OpenMode::ReadOnly);
+    ASSERT_NE(db, nullptr);
+    auto best = queryBest(*db, "x86-64-avx512", std::nullopt, int64_t(1));
+    ASSERT_TRUE(best) << best.message();
+    ASSERT_EQ(best->size(), 1u);
+    EXPECT_EQ((*best)[0].cache, "swept");
+  }
+  EXPECT_TRUE(readFile(path) == before);
+}
+
+TEST(Database, Version2MigratesKeepingRecordsAndTakesColdOnes) {
+  TempDir dir;
+  std::string path = dir.file("v2.db");
+  ASSERT_NO_FATAL_FAILURE(makeVersion2Db(path));
+  {
+    auto db = openDb(path, OpenMode::ReadWrite);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(pragma(*db, "user_version"), kSchemaVersion);
+    auto rows =
+        queryMeasurements(*db, sig(kVersion2Task).hash(), "x86-64-avx512");
+    ASSERT_TRUE(rows) << rows.message();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].uid, "r2");
+    EXPECT_EQ((*rows)[0].realizer, "mlir");
+    EXPECT_EQ((*rows)[0].cache, "swept");
+    // Slower, but timed cold: the best from now on.
+    Measurement m = makeMeasurement(kVersion2Task, "x86-64-avx512",
+                                    startSession(*db), MeasureStatus::Ok, 2e-3);
+    m.realizer = Realizer::Mlir;
+    m.cache = CacheState::Cold;
+    ASSERT_EQ(insertOrFail(*db, {m}), 1);
+    EXPECT_EQ(integrityCheck(*db), "ok");
+  }
+  auto db = openDb(path, OpenMode::ReadOnly);
+  ASSERT_NE(db, nullptr);
+  auto best = queryBest(*db, "x86-64-avx512", std::nullopt);
+  ASSERT_TRUE(best) << best.message();
+  ASSERT_EQ(best->size(), 1u);
+  EXPECT_EQ((*best)[0].cache, "cold");
+  EXPECT_DOUBLE_EQ(*(*best)[0].medianSec, 2e-3);
+  EXPECT_EQ(pragma(*db, "user_version"), kSchemaVersion);
+}
 
 TEST(Database, Version1IsReadableReadOnlyUntouched) {
   TempDir dir;

@@ -213,7 +213,7 @@ void printMeasurements(const std::vector<MeasurementRow> &rows) {
            false, false});
   for (const auto &r : rows) {
     std::string status = r.status + (r.emulated ? " (emulated)" : "") +
-                         (r.cache == "swept" ? " (swept)" : "");
+                         (r.cache == "warm" ? "" : " (" + r.cache + ")");
     std::string err = r.maxError ? fixed(*r.maxError, 7) : "-";
     if (r.maxError && *r.maxError != 0 && *r.maxError < 1e-4) {
       char buf[32];
