@@ -66,13 +66,32 @@ void blockInputChannels(const TaskSignature &task, int64_t rf, Schedule &s) {
   }
 }
 
+/// The register tiles across the output's rows (its pixels, or m): how many
+/// times each packed block of weights is read.
+int64_t outputRowTiles(const TaskSignature &task, const Schedule &s) {
+  LoopNest loops = describeLoops(task);
+  int64_t tiles = 1;
+  for (size_t i = 0; i < loops.pure.size(); ++i) {
+    const std::string &d = loops.pure[i];
+    int64_t r = s.tileInner.count(d) ? s.tileInner.at(d) : 1;
+    if (d != s.vectorDim)
+      tiles *= (loops.pureExtents[i] + r - 1) / r;
+  }
+  return tiles;
+}
+
 /// With a realizer that copies a cache tile's weights into blocks of the
 /// register tile (MLIR), the weights of a conv2d or matmul are packed per
 /// cache tile (their rows read one after another, not a row of the whole
 /// filter apart: 512^3 matmul 1.55x, 14x14x256 3x3 convolution 1.96x). When
 /// they outweigh the input, their last dimension (the vector loop) runs
 /// outermost, so that each block is packed and read from cache for the
-/// whole output once per call (7x7x512 3x3 convolution 3.7x).
+/// whole output once per call (7x7x512 3x3 convolution 3.7x). A block read
+/// by two register tiles or fewer does not pay for its copy: the output of
+/// 1x1 or 2x2 pixels reads the weights as they are (32x32 resnet18's and
+/// mobilenet_v2's deep layers, weights evicted as in a model: 1.1-1.8x
+/// faster unpacked), its vector loop still outermost, where the threads
+/// split the weights between them.
 void packWeights(const TaskSignature &task, const TargetPreset &target,
                  Realizer r, Schedule &s) {
   // (SVE targets may take scalable register tiles, which read the weights
@@ -81,8 +100,10 @@ void packWeights(const TaskSignature &task, const TargetPreset &target,
       target.llvmFeatures.find("+sve") != std::string::npos ||
       (task.family != OpFamily::Conv2d && task.family != OpFamily::Matmul))
     return;
-  s.packing = "weights";
-  s.packAt = "outer";
+  if (outputRowTiles(task, s) > 2) {
+    s.packing = "weights";
+    s.packAt = "outer";
+  }
   std::vector<ArraySpec> arrays = kernelArrays(task);
   if (arrays[1].elements() > arrays[0].elements()) {
     auto v = std::find(s.order.begin(), s.order.end(), s.vectorDim);

@@ -187,6 +187,14 @@ TEST(Plan, MlirPacksWeightsPerCacheTileInRegisterTileBlocks) {
   Schedule h = defaultSchedule(deep, avx512(), Realizer::Halide);
   EXPECT_EQ(h.packing, "inputs");
   EXPECT_NE(h.order.front(), "f");
+  // Two pixels or one: each block would be read by two register tiles at
+  // most, not worth its copy.
+  for (const char *few :
+       {"conv2d n=1 h=2 w=2 c=256 f=256 kh=3 kw=3 pad=1,1,1,1",
+        "conv2d n=1 h=1 w=1 c=512 f=512 kh=1 kw=1"}) {
+    Schedule f = defaultSchedule(sig(few), avx512(), Realizer::Mlir);
+    EXPECT_FALSE(f.packsWeights()) << few << ": " << f.canonicalJson();
+  }
 }
 
 TEST(Plan, HalideVectorTilesDivideWhereTheyCan) {
