@@ -68,8 +68,7 @@ void blockInputChannels(const TaskSignature &task, int64_t rf, Schedule &s) {
 
 /// The register tiles across the output's rows (its pixels, or m): how many
 /// times each packed block of weights is read.
-int64_t outputRowTiles(const TaskSignature &task, const Schedule &s) {
-  LoopNest loops = describeLoops(task);
+int64_t outputRowTiles(const LoopNest &loops, const Schedule &s) {
   int64_t tiles = 1;
   for (size_t i = 0; i < loops.pure.size(); ++i) {
     const std::string &d = loops.pure[i];
@@ -92,15 +91,15 @@ int64_t outputRowTiles(const TaskSignature &task, const Schedule &s) {
 /// mobilenet_v2's deep layers, weights evicted as in a model: 1.1-1.8x
 /// faster unpacked), its vector loop still outermost, where the threads
 /// split the weights between them.
-void packWeights(const TaskSignature &task, const TargetPreset &target,
-                 Realizer r, Schedule &s) {
+void packWeights(const TaskSignature &task, const LoopNest &loops,
+                 const TargetPreset &target, Realizer r, Schedule &s) {
   // (SVE targets may take scalable register tiles, which read the weights
   // as they are.)
   if (r != Realizer::Mlir ||
       target.llvmFeatures.find("+sve") != std::string::npos ||
       (task.family != OpFamily::Conv2d && task.family != OpFamily::Matmul))
     return;
-  if (outputRowTiles(task, s) > 2) {
+  if (outputRowTiles(loops, s) > 2) {
     s.packing = "weights";
     s.packAt = "outer";
   }
@@ -181,7 +180,7 @@ Schedule heuristicSchedule(const TaskSignature &task,
     return loops.extent(d) > 1;
   });
   s.order = order;
-  packWeights(task, target, realizer, s);
+  packWeights(task, loops, target, realizer, s);
   // The cache-tile loop of the outermost dimension runs in parallel: about
   // eight chunks of it, when it is long enough.
   const std::string &p = s.order.front();

@@ -389,8 +389,9 @@ Status TuneSession::prepareMeasurers(const TasksFile &tasks) {
     po.candidateTimeoutSec = options_.measure.timeoutSec;
     po.memoryLimitBytes = options_.measure.memoryLimitBytes;
     po.inject = options_.measure.inject;
-    // Each call timed after sweeping twice the L2 (from the measuring
-    // machine's fingerprint): as a model runs it. Through a runner, the
+    // Each call timed after evicting the task's weights and bias and
+    // sweeping twice the L2 (from the measuring machine's fingerprint): as a
+    // model runs it. Through a runner, the
     // target's, once its probe has reported it.
     po.sweepBytes = options_.runner.empty() ? 2 * std::max<int64_t>(machine_.l2Bytes, 1 << 20) : 0;
     auto program = ProgramMeasurer::create(target_, po);

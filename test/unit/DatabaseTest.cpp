@@ -399,25 +399,38 @@ TEST(Database, RefusesTruncatedFileWithWalLeavingBothUntouched) {
 
 namespace {
 
+/// The rows every older file of these tests holds besides its record: a
+/// target, a machine, the task (hash and text as given), a schedule and a
+/// session, all with id 1.
+std::string olderFileRows(const std::string &taskHash,
+                          const std::string &taskText) {
+  return "INSERT INTO targets VALUES (1, 'x86-64-avx512', 'h', 't', 'c', 'f');"
+         "INSERT INTO machines VALUES (1, 'm1', '{}', 'x86_64', 'cpu', 'avx', "
+         "2, 1, 2, 3, "
+         "'os', '{}', 0);"
+         "INSERT INTO tasks VALUES (1, '" +
+         taskHash + "', '" + taskText +
+         "', 'matmul', 'nn', 'f32', 'f32', '', 1024);"
+         "INSERT INTO schedules VALUES (1, 'sh', '{}');"
+         "INSERT INTO sessions VALUES (1, 'u1', '2026-01-01T00:00:00.000Z', "
+         "'tune', 1);";
+}
+
 /// A database as tessel wrote it at schema version 1 (test/unit/Inputs/
 /// schema-v1.sql, the schema of that release), with one ok record.
 void makeVersion1Db(const std::string &path) {
   sql::Connection c;
   ASSERT_TRUE(c.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000));
   ASSERT_TRUE(c.exec(readFile(TESSEL_UNIT_INPUTS "/schema-v1.sql")));
-  ASSERT_TRUE(c.exec(
-      "INSERT INTO targets VALUES (1, 'x86-64-avx512', 'h', 't', 'c', 'f');"
-      "INSERT INTO machines VALUES (1, 'm1', '{}', 'x86_64', 'cpu', 'avx', 2, 1, 2, 3, "
-      "'os', '{}', 0);"
-      "INSERT INTO tasks VALUES (1, 'th', 'matmul m=8 n=8 k=8', 'matmul', 'nn', 'f32', "
-      "'f32', '', 1024);"
-      "INSERT INTO schedules VALUES (1, 'sh', '{}');"
-      "INSERT INTO sessions VALUES (1, 'u1', '2026-01-01T00:00:00.000Z', 'tune', 1);"
-      "INSERT INTO measurements(uid, task_id, target_id, machine_id, schedule_id, "
-      "session_id, source, status, median_s, min_s, emulated, threads, created_at) "
-      "VALUES ('r1', 1, 1, 1, 1, 1, 'search', 'ok', 0.001, 0.001, 0, 1, "
-      "'2026-01-01T00:00:00.000Z');"
-      "PRAGMA application_id=1953723244; PRAGMA user_version=1;"));
+  ASSERT_TRUE(
+      c.exec(olderFileRows("th", "matmul m=8 n=8 k=8") +
+             "INSERT INTO measurements(uid, task_id, target_id, machine_id, "
+             "schedule_id, "
+             "session_id, source, status, median_s, min_s, emulated, threads, "
+             "created_at) "
+             "VALUES ('r1', 1, 1, 1, 1, 1, 'search', 'ok', 0.001, 0.001, 0, 1, "
+             "'2026-01-01T00:00:00.000Z');"
+             "PRAGMA application_id=1953723244; PRAGMA user_version=1;"));
 }
 
 const char *kVersion2Task = "matmul m=8 n=8 k=8";
@@ -429,17 +442,7 @@ void makeVersion2Db(const std::string &path) {
   ASSERT_TRUE(c.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000));
   ASSERT_TRUE(c.exec(readFile(TESSEL_UNIT_INPUTS "/schema-v2.sql")));
   ASSERT_TRUE(c.exec(
-      std::string(
-          "INSERT INTO targets VALUES (1, 'x86-64-avx512', 'h', 't', 'c', 'f');"
-          "INSERT INTO machines VALUES (1, 'm1', '{}', 'x86_64', 'cpu', 'avx', "
-          "2, 1, 2, 3, "
-          "'os', '{}', 0);"
-          "INSERT INTO tasks VALUES (1, '") +
-      sig(kVersion2Task).hash() + "', '" + sig(kVersion2Task).canonical() +
-      "', 'matmul', 'nn', 'f32', 'f32', '', 1024);"
-      "INSERT INTO schedules VALUES (1, 'sh', '{}');"
-      "INSERT INTO sessions VALUES (1, 'u1', '2026-01-01T00:00:00.000Z', "
-      "'tune', 1);"
+      olderFileRows(sig(kVersion2Task).hash(), sig(kVersion2Task).canonical()) +
       "INSERT INTO measurements(uid, task_id, target_id, machine_id, "
       "schedule_id, "
       "session_id, source, status, median_s, min_s, emulated, threads, "
