@@ -16,6 +16,7 @@
 #include "db/Target.h"
 #include "kernels/Plan.h"
 
+#include "mlir/Dialect/Affine/ViewLikeInterfaceUtils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -23,10 +24,10 @@
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/AsmState.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -111,6 +112,57 @@ struct UnmaskFullReductionContract : OpRewritePattern<vector::MaskOp> {
   }
 };
 
+/// Keeps MLIR 19's insert_slice folder (InsertSliceOfTransferWriteOpFolder,
+/// llvm/llvm-project#101708, fixed in LLVM 20) from dropping a slice: it
+/// folds insert_slice(transfer_write(v, t), dest) into transfer_write(v,
+/// dest) even when v covers only part of t, and the rest of t is lost (a
+/// cache tile whose epilogue's last vector tile is peeled kept only that
+/// tile). Such an insert becomes transfer_write(v, insert_slice(t, dest)),
+/// which is what it means and which the folder leaves alone; it runs first
+/// (higher benefit).
+struct InsertPartialWriteAsWriteIntoInsert
+    : OpRewritePattern<tensor::InsertSliceOp> {
+  InsertPartialWriteAsWriteIntoInsert(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(tensor::InsertSliceOp insert,
+                                PatternRewriter &rewriter) const override {
+    auto write = insert.getSource().getDefiningOp<vector::TransferWriteOp>();
+    if (!write || !write.hasPureTensorSemantics() || write.getMask() ||
+        write.hasOutOfBoundsDim() || !insert.hasUnitStride() ||
+        !write.getPermutationMap().isProjectedPermutation())
+      return failure();
+    auto tile = cast<RankedTensorType>(write.getSource().getType());
+    if (tile.hasStaticShape() &&
+        llvm::equal(write.getVectorType().getShape(), tile.getShape()))
+      return failure(); // the write covers its tile: the fold is right
+    // The tile's dimensions among the destination's (a rank-reducing insert
+    // drops some).
+    llvm::SmallBitVector dropped = insert.getDroppedDims();
+    SmallVector<unsigned> kept;
+    for (unsigned d = 0; d < dropped.size(); ++d)
+      if (!dropped.test(d))
+        kept.push_back(d);
+    SmallVector<AffineExpr> results;
+    for (AffineExpr e : write.getPermutationMap().getResults())
+      results.push_back(rewriter.getAffineDimExpr(
+          kept[cast<AffineDimExpr>(e).getPosition()]));
+    auto map = AffineMap::get(int64_t(dropped.size()), 0, results,
+                              rewriter.getContext());
+    SmallVector<Value> indices;
+    affine::resolveIndicesIntoOpWithOffsetsAndStrides(
+        rewriter, write.getLoc(), insert.getMixedOffsets(),
+        insert.getMixedStrides(), dropped, write.getIndices(), indices);
+    auto whole = rewriter.create<tensor::InsertSliceOp>(
+        insert.getLoc(), write.getSource(), insert.getDest(),
+        insert.getMixedOffsets(), insert.getMixedSizes(),
+        insert.getMixedStrides());
+    rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
+        insert, write.getVector(), whole, indices, AffineMapAttr::get(map),
+        write.getInBoundsAttr());
+    return success();
+  }
+};
+
 struct TileFromSchedulePass
     : impl::TileFromScheduleBase<TileFromSchedulePass> {
   using TileFromScheduleBase::TileFromScheduleBase;
@@ -187,6 +239,7 @@ struct TileFromSchedulePass
     vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     patterns.add<UnmaskFullReductionContract>(ctx);
+    patterns.add<InsertPartialWriteAsWriteIntoInsert>(ctx);
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);

@@ -33,6 +33,13 @@ CASES = [
     ("matmul m=1 n=1000 k=64 epilogue=bias",
      {"order": ["m", "n"], "tile_inner": {"n": 32}, "tile_outer": {"n": 200},
       "vector_dim": "n", "vector_width": 16, "epilogue_at": "root"}),
+    # The epilogue per cache tile of 500 columns, its last vector tile peeled.
+    ("matmul m=1 n=1000 k=512 epilogue=bias",
+     {"epilogue_at": "outer", "order": ["n", "m"], "tile_inner": {"n": 128},
+      "tile_outer": {"n": 500}, "vector_dim": "n", "vector_width": 16}),
+    ("conv2d n=1 h=1 w=1 c=48 f=192 kh=1 kw=1 epilogue=relu",
+     {"epilogue_at": "outer", "order": ["n", "f", "oh", "ow"], "tile_inner": {"f": 48},
+      "tile_outer": {"f": 96}, "vector_dim": "f", "vector_width": 16}),
     ("matmul m=256 n=256 k=256",
      {"order": ["m", "n"], "tile_inner": {"m": 6, "n": 32}, "tile_outer": {"m": 64, "n": 64},
       "unroll": {"k": 4}, "vector_dim": "n", "vector_width": 16}),

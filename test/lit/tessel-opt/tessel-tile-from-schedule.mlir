@@ -83,6 +83,35 @@ func.func @epilogue_outer(%a: tensor<64x64xf32>, %b: tensor<64x32xf32>, %bias: t
 
 // -----
 
+// epilogue_at outer with a peeled partial vector tile of the epilogue (64 +
+// 36 of each 100 columns): the cache tile is inserted into the output whole,
+// then its vector tiles written into it (MLIR 19's insert_slice folder would
+// write the partial tile alone and lose the first 64 columns).
+// CHECK-LABEL: func.func @epilogue_outer_partial
+// CHECK:      scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}})
+// CHECK:        arith.addf {{.*}} : vector<1x64xf32>
+// CHECK:        arith.addf {{.*}} : vector<1x36xf32>
+// CHECK:        %[[WHOLE:.*]] = tensor.insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [1, 100]
+// CHECK:        %[[W:.*]] = vector.transfer_write %{{.*}}, %[[WHOLE]]{{.*}} : vector<1x64xf32>, tensor<1x200xf32>
+// CHECK:        vector.transfer_write %{{.*}}, %[[W]]{{.*}} : vector<1x36xf32>, tensor<1x200xf32>
+func.func @epilogue_outer_partial(%a: tensor<1x16xf32>, %b: tensor<16x200xf32>, %bias: tensor<200xf32>) -> tensor<1x200xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x200xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<1x200xf32>) -> tensor<1x200xf32>
+  %0 = linalg.matmul {tessel.schedule = "{\22epilogue_at\22:\22outer\22,\22order\22:[\22n\22,\22m\22],\22tile_inner\22:{\22n\22:20},\22tile_outer\22:{\22n\22:100}}"}
+      ins(%a, %b : tensor<1x16xf32>, tensor<16x200xf32>) outs(%init : tensor<1x200xf32>) -> tensor<1x200xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%0, %bias : tensor<1x200xf32>, tensor<200xf32>) outs(%empty : tensor<1x200xf32>) {
+  ^bb0(%x: f32, %c: f32, %o: f32):
+    %s = arith.addf %x, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<1x200xf32>
+  return %1 : tensor<1x200xf32>
+}
+
+// -----
+
 // epilogue_at root: the fill and the epilogue stay ops over the whole output.
 // CHECK-LABEL: func.func @epilogue_root
 // CHECK:      linalg.fill
