@@ -55,7 +55,8 @@ Result<MeasureStatus> parseStatus(const std::string &s);
 /// How a measurement's calls were timed, as schema.sql's `cache` column says.
 enum class CacheState {
   Warm,  ///< calls in a loop (schema version 1): data kept in L1 and L2
-  Swept, ///< each call after sweeping twice the L2 (version 2's programs)
+  Swept, ///< each call after sweeping twice the L2 (version 2's programs, and
+         ///< sessions whose model's constants fit in the last-level cache)
   Cold,  ///< as Swept, and the constants (weights, bias) evicted to memory
 };
 const char *cacheName(CacheState c);

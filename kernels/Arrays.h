@@ -21,8 +21,8 @@ struct ArraySpec {
   std::vector<int64_t> shape; ///< row-major (outermost first)
   std::string type = "f32";   ///< f32, i32, u8 or s8
   /// Held by a model as a constant (the weights and bias of a convolution or
-  /// matmul): read from memory each inference, since a model's weights
-  /// outgrow the caches its ops share.
+  /// matmul): read from memory each inference when a model's weights outgrow
+  /// the caches its ops share (tuner/Session.h, constantsOutgrowCache).
   bool constant = false;
   int64_t elements() const;
   /// Bytes of one element.

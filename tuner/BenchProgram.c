@@ -94,11 +94,12 @@ static void evict(const void *p, size_t bytes) {
 }
 
 /* Timing as a model runs the kernel: each sample is one call after the
- * task's constants (weights, bias) were evicted to memory, where a model
- * whose weights outgrow the last-level cache reads them from, and the caches
- * were swept by writing TESSEL_FLUSH_BYTES (twice the L2), so that its other
+ * caches were swept by writing TESSEL_FLUSH_BYTES (twice the L2), so that its
  * inputs come from the last-level cache, as they do between the ops of a
- * model, not from a loop that keeps everything in L1 and L2.
+ * model, not from a loop that keeps everything in L1 and L2, and after the
+ * arrays marked constant (weights, bias: marked only where the model's
+ * weights outgrow the last-level cache) were evicted to memory, where such a
+ * model reads them from.
  * Up to TESSEL_MAX_SAMPLES samples or 0.3 s (at least 5). */
 static int time_flushed(int i, struct halide_buffer_t **args,
                         const size_t *bytes, double *samples) {

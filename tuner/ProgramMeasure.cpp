@@ -34,6 +34,8 @@ struct ProgramConfig {
   bool mlir = false; ///< candidates take plain pointers (MLIR) or buffers (Halide)
   int inject = 0;    ///< BenchProgram.c's TESSEL_INJECT
   int64_t sweepBytes = 0;
+  bool evictConstants =
+      true;          ///< the constant arrays are evicted before each call
   int threads = 1;   ///< Halide's thread pool (MLIR code has its own count)
 };
 
@@ -59,7 +61,7 @@ std::string candidatesHeader(const std::vector<ArraySpec> &arrays, const Program
   for (const ArraySpec &a : arrays) {
     auto [code, bits] = halideTypeCode(a.type);
     h << "  {" << code << ", " << bits << ", " << a.shape.size() << ", "
-      << a.constant << ", {";
+      << (a.constant && c.evictConstants) << ", {";
     for (size_t d = 0; d < a.shape.size(); ++d)
       h << (d ? ", " : "") << a.shape[d];
     h << "}},\n";
@@ -269,6 +271,7 @@ Status ProgramMeasurer::link(TaskFixture *fixture, const std::vector<Candidate> 
   bool local = options_.runner.empty();
   config.memoryLimitBytes = local ? options_.memoryLimitBytes : 0;
   config.sweepBytes = options_.sweepBytes;
+  config.evictConstants = options_.evictConstants;
   config.threads = options_.threads;
   const char *faults[] = {"crash", "abort", "hang", "wrong", "oom"};
   for (int i = 0; i < 5; ++i)

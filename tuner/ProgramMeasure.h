@@ -25,6 +25,7 @@
 #ifndef TESSEL_TUNER_PROGRAMMEASURE_H
 #define TESSEL_TUNER_PROGRAMMEASURE_H
 
+#include "db/Database.h"
 #include "db/Machine.h"
 #include "db/Realizer.h"
 #include "db/Schedule.h"
@@ -51,6 +52,9 @@ struct ProgramOptions {
   /// Each timed call follows a sweep of this many bytes through the caches
   /// (twice the L2: as between a model's ops); 0: calls timed in a warm loop.
   int64_t sweepBytes = 0;
+  /// With a sweep, the task's constants (weights, bias) are also evicted to
+  /// memory before each timed call (constantsOutgrowCache() decides).
+  bool evictConstants = true;
 };
 
 class ProgramMeasurer {
@@ -67,7 +71,13 @@ public:
   bool emulated() const { return machine_.emulated; }
   /// ProgramOptions::sweepBytes, once the target is known.
   void setSweepBytes(int64_t bytes) { options_.sweepBytes = bytes; }
-  bool sweepsCaches() const { return options_.sweepBytes > 0; }
+  void setEvictConstants(bool evict) { options_.evictConstants = evict; }
+  /// How the timed calls find the caches: what a record says of its time.
+  CacheState cacheState() const {
+    if (options_.sweepBytes <= 0)
+      return CacheState::Warm;
+    return options_.evictConstants ? CacheState::Cold : CacheState::Swept;
+  }
 
   /// One result per schedule, in order. Never fails as a whole.
   std::vector<MeasureResult> measure(TaskFixture &fixture,

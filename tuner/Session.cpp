@@ -3,6 +3,7 @@
 
 #include "db/Format.h"
 #include "db/Queries.h"
+#include "kernels/Arrays.h"
 #include "kernels/HalideInfo.h"
 #include "kernels/Plan.h"
 #include "tuner/Peak.h"
@@ -181,9 +182,8 @@ private:
     m.error = r.error;
     m.emulated = emulated();
     m.realizer = realizer;
-    m.cache = program_ && program_->sweepsCaches() && sched.kind == "loopnest"
-                  ? CacheState::Cold
-                  : CacheState::Warm;
+    m.cache = program_ && sched.kind == "loopnest" ? program_->cacheState()
+                                                   : CacheState::Warm;
     if (auto inserted = s_.db_.insertMeasurements({m}); !inserted)
       return makeError(inserted.message());
     bool autoscheduler = sched.kind == "autoscheduler";
@@ -375,6 +375,24 @@ Result<Realizer> TuneSession::realizerFor(const TaskSignature &task) const {
   return Realizer::Halide;
 }
 
+int64_t constantBytes(const TasksFile &tasks) {
+  int64_t bytes = 0;
+  for (const TaskEntry &e : tasks.tasks)
+    for (const ArraySpec &a : kernelArrays(e.signature))
+      if (a.constant)
+        bytes += a.elements() * a.elementBytes() * e.count;
+  return bytes;
+}
+
+int64_t lastLevelCacheBytes(const MachineFingerprint &machine) {
+  return machine.l3Bytes > 0 ? machine.l3Bytes : machine.l2Bytes;
+}
+
+bool constantsOutgrowCache(int64_t bytes, const MachineFingerprint &machine) {
+  int64_t cache = lastLevelCacheBytes(machine);
+  return cache <= 0 || bytes > cache / 2;
+}
+
 Status TuneSession::prepareMeasurers(const TasksFile &tasks) {
   std::set<Realizer> needed;
   for (const TaskEntry &e : tasks.tasks)
@@ -389,10 +407,10 @@ Status TuneSession::prepareMeasurers(const TasksFile &tasks) {
     po.candidateTimeoutSec = options_.measure.timeoutSec;
     po.memoryLimitBytes = options_.measure.memoryLimitBytes;
     po.inject = options_.measure.inject;
-    // Each call timed after evicting the task's weights and bias and
-    // sweeping twice the L2 (from the measuring machine's fingerprint): as a
-    // model runs it. Through a runner, the
-    // target's, once its probe has reported it.
+    // Each call timed after sweeping twice the L2 (from the measuring
+    // machine's fingerprint: through a runner, the target's, once its probe
+    // has reported it) and, where the model's weights outgrow the cache,
+    // evicting the task's weights and bias: as a model runs it.
     po.sweepBytes = options_.runner.empty() ? 2 * std::max<int64_t>(machine_.l2Bytes, 1 << 20) : 0;
     auto program = ProgramMeasurer::create(target_, po);
     if (!program)
@@ -410,7 +428,26 @@ Status TuneSession::prepareMeasurers(const TasksFile &tasks) {
     }
     programs_[r] = std::move(*program);
   }
+  timeConstantsAsTheModelHoldsThem(tasks);
   return Status();
+}
+
+void TuneSession::timeConstantsAsTheModelHoldsThem(const TasksFile &tasks) {
+  int64_t bytes = constantBytes(tasks);
+  bool evict = constantsOutgrowCache(bytes, machine_);
+  for (auto &[r, program] : programs_)
+    program->setEvictConstants(evict);
+  if (programs_.empty() || machine_.emulated)
+    return;
+  log_ << "the tasks' weights and biases: "
+       << fixed(double(bytes) / (1 << 20), 1) << " MiB, the last-level cache "
+       << fixed(double(lastLevelCacheBytes(machine_)) / (1 << 20), 1)
+       << " MiB: "
+       << (evict ? "timed cold (evicted to memory before each call, as a model "
+                   "whose weights outgrow the cache reads them)"
+                 : "timed with them cached (as a model whose weights fit runs "
+                   "them call after call)")
+       << "\n";
 }
 
 Result<std::vector<TaskSummary>> TuneSession::run(const TasksFile &tasks) {

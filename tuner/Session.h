@@ -80,6 +80,18 @@ struct TaskSummary {
   Realizer realizer = Realizer::Mlir; ///< the realizer tuned
 };
 
+/// The bytes of the tasks' constants (weights and bias), each task's times
+/// its count: what a model of these tasks holds.
+int64_t constantBytes(const TasksFile &tasks);
+/// The machine's last-level cache: its L3, else its L2.
+int64_t lastLevelCacheBytes(const MachineFingerprint &machine);
+/// Whether a model's constants of `bytes` outgrow the machine's cache (more
+/// than half its last level, or a cache of unknown size): then the model
+/// reads its weights from memory on every call and candidates are timed with
+/// them evicted ('cold'); else they stay cached from one call to the next,
+/// and candidates are timed with the caches swept only ('swept').
+bool constantsOutgrowCache(int64_t bytes, const MachineFingerprint &machine);
+
 class TuneSession {
 public:
   TuneSession(Database &db, TargetPreset target, TuneOptions options,
@@ -113,6 +125,9 @@ private:
   /// The benchmark programs the tasks need (one per realizer that is not
   /// measured by the Halide JIT here); with a runner, checks it.
   Status prepareMeasurers(const TasksFile &tasks);
+  /// Candidates' weights and biases evicted before each timed call, or left
+  /// cached, as a model of these tasks holds them (constantsOutgrowCache).
+  void timeConstantsAsTheModelHoldsThem(const TasksFile &tasks);
   /// The benchmark program of realizer `r`, or null for the Halide JIT.
   ProgramMeasurer *programFor(Realizer r);
 

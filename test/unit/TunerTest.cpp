@@ -2,10 +2,11 @@
 // space, determinism of the search under a seed.
 #include "kernels/Heuristic.h"
 #include "kernels/Realizer.h"
+#include "test/unit/TestUtil.h"
 #include "tuner/Measure.h"
 #include "tuner/Search.h"
 #include "tuner/SearchSpace.h"
-#include "test/unit/TestUtil.h"
+#include "tuner/Session.h"
 
 #include <gtest/gtest.h>
 
@@ -193,4 +194,27 @@ TEST(Search, CostModelRanksProposalsAndLearnsFromObservations) {
   for (const auto &[s, source] : ranked)
     withModel.observe(s, fakeSeconds(s));
   EXPECT_EQ(model.observations, 8);
+}
+
+TEST(Session, WeightsEvictedOnlyWhereTheModelsOutgrowTheCache) {
+  // 3x3x64x64 f32 weights and 64 biases: 147,712 bytes a task.
+  TasksFile tasks;
+  tasks.tasks.push_back(
+      {sig("conv2d n=1 h=8 w=8 c=64 f=64 kh=3 kw=3 pad=1,1,1,1 epilogue=bias"),
+       2});
+  tasks.tasks.push_back(
+      {sig("pool_max n=1 h=8 w=8 c=64 kh=2 kw=2 stride=2,2"), 3});
+  EXPECT_EQ(constantBytes(tasks), 2 * 147712);
+  MachineFingerprint m;
+  m.l2Bytes = int64_t(2) << 20;
+  m.l3Bytes = int64_t(1) << 20;
+  EXPECT_EQ(lastLevelCacheBytes(m), m.l3Bytes);
+  EXPECT_FALSE(
+      constantsOutgrowCache(constantBytes(tasks), m)); // within half the L3
+  tasks.tasks[0].count = 4;
+  EXPECT_TRUE(constantsOutgrowCache(constantBytes(tasks), m));
+  m.l3Bytes = 0; // no L3: the L2 is the last level
+  EXPECT_FALSE(constantsOutgrowCache(constantBytes(tasks), m));
+  m.l2Bytes = 0; // no cache size known: timed as from memory
+  EXPECT_TRUE(constantsOutgrowCache(0, m));
 }
