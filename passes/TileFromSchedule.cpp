@@ -21,7 +21,6 @@
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/AsmState.h"
@@ -112,53 +111,82 @@ struct UnmaskFullReductionContract : OpRewritePattern<vector::MaskOp> {
   }
 };
 
-/// Keeps MLIR 19's insert_slice folder (InsertSliceOfTransferWriteOpFolder,
-/// llvm/llvm-project#101708, fixed in LLVM 20) from dropping a slice: it
-/// folds insert_slice(transfer_write(v, t), dest) into transfer_write(v,
-/// dest) even when v covers only part of t, and the rest of t is lost (a
-/// cache tile whose epilogue's last vector tile is peeled kept only that
-/// tile). Such an insert becomes transfer_write(v, insert_slice(t, dest)),
-/// which is what it means and which the folder leaves alone; it runs first
-/// (higher benefit).
-struct InsertPartialWriteAsWriteIntoInsert
-    : OpRewritePattern<tensor::InsertSliceOp> {
-  InsertPartialWriteAsWriteIntoInsert(MLIRContext *ctx)
-      : OpRewritePattern(ctx, /*benefit=*/2) {}
+/// A transfer's permutation map over a slice, as a map over the slice's
+/// source: the slice's dimensions are the source's less the `dropped` ones.
+AffineMap mapOverSource(AffineMap map, const llvm::SmallBitVector &dropped,
+                        MLIRContext *ctx) {
+  SmallVector<unsigned> kept;
+  for (unsigned d = 0; d < dropped.size(); ++d)
+    if (!dropped.test(d))
+      kept.push_back(d);
+  SmallVector<AffineExpr> results;
+  for (AffineExpr e : map.getResults())
+    results.push_back(
+        getAffineDimExpr(kept[cast<AffineDimExpr>(e).getPosition()], ctx));
+  return AffineMap::get(int64_t(dropped.size()), 0, results, ctx);
+}
+
+/// A transfer that a slice of unit strides can fold into: in bounds,
+/// unmasked, of rank 1 or more, a projected permutation.
+template <typename Xfer> bool foldableTransfer(Xfer xfer) {
+  return xfer.hasPureTensorSemantics() && !xfer.getMask() &&
+         xfer.getTransferRank() > 0 && !xfer.hasOutOfBoundsDim() &&
+         xfer.getPermutationMap().isProjectedPermutation();
+}
+
+/// transfer_read(extract_slice(t)) -> transfer_read(t), the indices offset.
+/// (This and the next are MLIR's tensor-subset folders into vector transfers,
+/// with the write one as LLVM 20 fixed it: MLIR 19's folds a write that covers
+/// only part of its tile too, llvm/llvm-project#101708, and the rest of the
+/// tile is lost: cache tiles whose epilogue's last vector tile was peeled
+/// kept only that tile.)
+struct FoldReadOfSlice : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    auto slice = read.getSource().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice || !slice.hasUnitStride() || !foldableTransfer(read))
+      return failure();
+    SmallVector<Value> indices;
+    affine::resolveIndicesIntoOpWithOffsetsAndStrides(
+        rewriter, read.getLoc(), slice.getMixedOffsets(),
+        slice.getMixedStrides(), slice.getDroppedDims(), read.getIndices(),
+        indices);
+    AffineMap map =
+        mapOverSource(read.getPermutationMap(), slice.getDroppedDims(),
+                      rewriter.getContext());
+    rewriter.replaceOpWithNewOp<vector::TransferReadOp>(
+        read, read.getVectorType(), slice.getSource(), indices,
+        AffineMapAttr::get(map), read.getPadding(), /*mask=*/Value(),
+        read.getInBoundsAttr());
+    return success();
+  }
+};
+
+/// insert_slice(transfer_write(v, t), dest) -> transfer_write(v, dest), the
+/// indices offset, only when v covers all of t.
+struct FoldSliceOfWholeWrite : OpRewritePattern<tensor::InsertSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tensor::InsertSliceOp insert,
                                 PatternRewriter &rewriter) const override {
     auto write = insert.getSource().getDefiningOp<vector::TransferWriteOp>();
-    if (!write || !write.hasPureTensorSemantics() || write.getMask() ||
-        write.hasOutOfBoundsDim() || !insert.hasUnitStride() ||
-        !write.getPermutationMap().isProjectedPermutation())
+    if (!write || !insert.hasUnitStride() || !foldableTransfer(write))
       return failure();
     auto tile = cast<RankedTensorType>(write.getSource().getType());
-    if (tile.hasStaticShape() &&
-        llvm::equal(write.getVectorType().getShape(), tile.getShape()))
-      return failure(); // the write covers its tile: the fold is right
-    // The tile's dimensions among the destination's (a rank-reducing insert
-    // drops some).
-    llvm::SmallBitVector dropped = insert.getDroppedDims();
-    SmallVector<unsigned> kept;
-    for (unsigned d = 0; d < dropped.size(); ++d)
-      if (!dropped.test(d))
-        kept.push_back(d);
-    SmallVector<AffineExpr> results;
-    for (AffineExpr e : write.getPermutationMap().getResults())
-      results.push_back(rewriter.getAffineDimExpr(
-          kept[cast<AffineDimExpr>(e).getPosition()]));
-    auto map = AffineMap::get(int64_t(dropped.size()), 0, results,
-                              rewriter.getContext());
+    if (!tile.hasStaticShape() ||
+        !llvm::equal(write.getVectorType().getShape(), tile.getShape()))
+      return failure(); // a partial write: the rest of the tile is inserted too
     SmallVector<Value> indices;
     affine::resolveIndicesIntoOpWithOffsetsAndStrides(
         rewriter, write.getLoc(), insert.getMixedOffsets(),
-        insert.getMixedStrides(), dropped, write.getIndices(), indices);
-    auto whole = rewriter.create<tensor::InsertSliceOp>(
-        insert.getLoc(), write.getSource(), insert.getDest(),
-        insert.getMixedOffsets(), insert.getMixedSizes(),
-        insert.getMixedStrides());
+        insert.getMixedStrides(), insert.getDroppedDims(), write.getIndices(),
+        indices);
+    AffineMap map =
+        mapOverSource(write.getPermutationMap(), insert.getDroppedDims(),
+                      rewriter.getContext());
     rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
-        insert, write.getVector(), whole, indices, AffineMapAttr::get(map),
-        write.getInBoundsAttr());
+        insert, write.getVector(), insert.getDest(), indices,
+        AffineMapAttr::get(map), write.getInBoundsAttr());
     return success();
   }
 };
@@ -239,8 +267,7 @@ struct TileFromSchedulePass
     vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     patterns.add<UnmaskFullReductionContract>(ctx);
-    patterns.add<InsertPartialWriteAsWriteIntoInsert>(ctx);
-    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    patterns.add<FoldReadOfSlice, FoldSliceOfWholeWrite>(ctx);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))

@@ -84,16 +84,17 @@ func.func @epilogue_outer(%a: tensor<64x64xf32>, %b: tensor<64x32xf32>, %bias: t
 // -----
 
 // epilogue_at outer with a peeled partial vector tile of the epilogue (64 +
-// 36 of each 100 columns): the cache tile is inserted into the output whole,
-// then its vector tiles written into it (MLIR 19's insert_slice folder would
-// write the partial tile alone and lose the first 64 columns).
+// 36 of each 100 columns): both vector tiles are written into the cache tile,
+// which is inserted into the output whole (MLIR 19's insert_slice folder
+// wrote the partial tile alone into the output and lost the first 64
+// columns).
 // CHECK-LABEL: func.func @epilogue_outer_partial
 // CHECK:      scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}})
 // CHECK:        arith.addf {{.*}} : vector<1x64xf32>
+// CHECK:        %[[W:.*]] = vector.transfer_write %{{.*}} : vector<1x64xf32>, tensor<1x100xf32>
 // CHECK:        arith.addf {{.*}} : vector<1x36xf32>
-// CHECK:        %[[WHOLE:.*]] = tensor.insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [1, 100]
-// CHECK:        %[[W:.*]] = vector.transfer_write %{{.*}}, %[[WHOLE]]{{.*}} : vector<1x64xf32>, tensor<1x200xf32>
-// CHECK:        vector.transfer_write %{{.*}}, %[[W]]{{.*}} : vector<1x36xf32>, tensor<1x200xf32>
+// CHECK:        %[[P:.*]] = vector.transfer_write %{{.*}}, %[[W]]{{.*}} : vector<1x36xf32>, tensor<1x100xf32>
+// CHECK:        tensor.insert_slice %[[P]] into %[[OUT]][0, %[[J]]] [1, 100]
 func.func @epilogue_outer_partial(%a: tensor<1x16xf32>, %b: tensor<16x200xf32>, %bias: tensor<200xf32>) -> tensor<1x200xf32> {
   %zero = arith.constant 0.0 : f32
   %empty = tensor.empty() : tensor<1x200xf32>
