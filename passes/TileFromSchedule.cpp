@@ -111,19 +111,28 @@ struct UnmaskFullReductionContract : OpRewritePattern<vector::MaskOp> {
   }
 };
 
-/// A transfer's permutation map over a slice, as a map over the slice's
-/// source: the slice's dimensions are the source's less the `dropped` ones.
-AffineMap mapOverSource(AffineMap map, const llvm::SmallBitVector &dropped,
-                        MLIRContext *ctx) {
+/// The indices and permutation map of `xfer`, a transfer on `slice`, as a
+/// transfer on the slice's source: the indices offset by the slice's, the map
+/// over the source's dimensions (the slice's less its dropped ones).
+template <typename Slice, typename Xfer>
+std::pair<SmallVector<Value>, AffineMapAttr>
+onSliceSource(PatternRewriter &rewriter, Slice slice, Xfer xfer) {
+  llvm::SmallBitVector dropped = slice.getDroppedDims();
+  SmallVector<Value> indices;
+  affine::resolveIndicesIntoOpWithOffsetsAndStrides(
+      rewriter, xfer.getLoc(), slice.getMixedOffsets(), slice.getMixedStrides(),
+      dropped, xfer.getIndices(), indices);
   SmallVector<unsigned> kept;
   for (unsigned d = 0; d < dropped.size(); ++d)
     if (!dropped.test(d))
       kept.push_back(d);
   SmallVector<AffineExpr> results;
-  for (AffineExpr e : map.getResults())
+  for (AffineExpr e : xfer.getPermutationMap().getResults())
     results.push_back(
-        getAffineDimExpr(kept[cast<AffineDimExpr>(e).getPosition()], ctx));
-  return AffineMap::get(int64_t(dropped.size()), 0, results, ctx);
+        rewriter.getAffineDimExpr(kept[cast<AffineDimExpr>(e).getPosition()]));
+  auto map = AffineMap::get(int64_t(dropped.size()), 0, results,
+                            rewriter.getContext());
+  return {indices, AffineMapAttr::get(map)};
 }
 
 /// A transfer that a slice of unit strides can fold into: in bounds,
@@ -147,18 +156,10 @@ struct FoldReadOfSlice : OpRewritePattern<vector::TransferReadOp> {
     auto slice = read.getSource().getDefiningOp<tensor::ExtractSliceOp>();
     if (!slice || !slice.hasUnitStride() || !foldableTransfer(read))
       return failure();
-    SmallVector<Value> indices;
-    affine::resolveIndicesIntoOpWithOffsetsAndStrides(
-        rewriter, read.getLoc(), slice.getMixedOffsets(),
-        slice.getMixedStrides(), slice.getDroppedDims(), read.getIndices(),
-        indices);
-    AffineMap map =
-        mapOverSource(read.getPermutationMap(), slice.getDroppedDims(),
-                      rewriter.getContext());
+    auto [indices, map] = onSliceSource(rewriter, slice, read);
     rewriter.replaceOpWithNewOp<vector::TransferReadOp>(
-        read, read.getVectorType(), slice.getSource(), indices,
-        AffineMapAttr::get(map), read.getPadding(), /*mask=*/Value(),
-        read.getInBoundsAttr());
+        read, read.getVectorType(), slice.getSource(), indices, map,
+        read.getPadding(), /*mask=*/Value(), read.getInBoundsAttr());
     return success();
   }
 };
@@ -176,17 +177,10 @@ struct FoldSliceOfWholeWrite : OpRewritePattern<tensor::InsertSliceOp> {
     if (!tile.hasStaticShape() ||
         !llvm::equal(write.getVectorType().getShape(), tile.getShape()))
       return failure(); // a partial write: the rest of the tile is inserted too
-    SmallVector<Value> indices;
-    affine::resolveIndicesIntoOpWithOffsetsAndStrides(
-        rewriter, write.getLoc(), insert.getMixedOffsets(),
-        insert.getMixedStrides(), insert.getDroppedDims(), write.getIndices(),
-        indices);
-    AffineMap map =
-        mapOverSource(write.getPermutationMap(), insert.getDroppedDims(),
-                      rewriter.getContext());
+    auto [indices, map] = onSliceSource(rewriter, insert, write);
     rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
-        insert, write.getVector(), insert.getDest(), indices,
-        AffineMapAttr::get(map), write.getInBoundsAttr());
+        insert, write.getVector(), insert.getDest(), indices, map,
+        write.getInBoundsAttr());
     return success();
   }
 };

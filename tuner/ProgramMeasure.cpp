@@ -34,8 +34,7 @@ struct ProgramConfig {
   bool mlir = false; ///< candidates take plain pointers (MLIR) or buffers (Halide)
   int inject = 0;    ///< BenchProgram.c's TESSEL_INJECT
   int64_t sweepBytes = 0;
-  bool evictConstants =
-      true;          ///< the constant arrays are evicted before each call
+  bool evictConstants = true; ///< constant arrays evicted before each call
   int threads = 1;   ///< Halide's thread pool (MLIR code has its own count)
 };
 
