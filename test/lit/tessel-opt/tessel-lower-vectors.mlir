@@ -53,3 +53,25 @@ func.func @tile48(%A: memref<64x64xf32>, %B: memref<64x48xf32>, %C: memref<64x48
   }
   return
 }
+
+// CHECK-LABEL: func.func @tile116
+// A peeled tail of 116 lanes: 29 accumulators of 4 lanes.
+// CHECK:      scf.for {{.*}} -> (vector<1x4xf32>, {{(vector<1x4xf32>, )+}}vector<1x4xf32>)
+// CHECK-COUNT-29: vector.fma {{.*}} : vector<4xf32>
+// CHECK-NOT:  vector<{{[0-9x]*}}116xf32>
+// CHECK:      return
+func.func @tile116(%A: memref<64x64xf32>, %B: memref<64x116xf32>, %C: memref<64x116xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %z = arith.constant 0.0 : f32
+  %sub = memref.subview %C[0, 0] [1, 116] [1, 1] : memref<64x116xf32> to memref<1x116xf32, strided<[116, 1]>>
+  scf.for %k = %c0 to %c64 step %c1 {
+    %a = vector.transfer_read %A[%c0, %k], %z {in_bounds = [true, true]} : memref<64x64xf32>, vector<1x1xf32>
+    %b = vector.transfer_read %B[%k, %c0], %z {in_bounds = [true, true]} : memref<64x116xf32>, vector<1x116xf32>
+    %acc = vector.transfer_read %sub[%c0, %c0], %z {in_bounds = [true, true]} : memref<1x116xf32, strided<[116, 1]>>, vector<1x116xf32>
+    %r = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %acc : vector<1x1xf32>, vector<1x116xf32> into vector<1x116xf32>
+    vector.transfer_write %r, %sub[%c0, %c0] {in_bounds = [true, true]} : vector<1x116xf32>, memref<1x116xf32, strided<[116, 1]>>
+  }
+  return
+}
