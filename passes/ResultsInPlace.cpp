@@ -10,16 +10,32 @@ namespace {
 
 constexpr const char *kResultAttr = "bufferize.result";
 
+/// The buffer behind `v`: `v` itself, or, for the result of loops that
+/// carry a buffer in their iter_args and yield it unchanged (a bufferized
+/// tiled op), the buffer the outermost loop was started with.
+Value carriedBuffer(Value v) {
+  while (auto loop = v.getDefiningOp<scf::ForOp>()) {
+    unsigned i = cast<OpResult>(v).getResultNumber();
+    if (carriedBuffer(loop.getYieldedValues()[i]) !=
+        loop.getRegionIterArgs()[i])
+      return {};
+    v = loop.getInitArgs()[i];
+  }
+  return v;
+}
+
 /// The copy of `out` (an out-parameter): its only use, a memref.copy from a
-/// static allocation of its own type in the function's entry block, that
-/// allocation copied nowhere else.
+/// static allocation of its own type in the function's entry block (directly
+/// or carried through loops), that allocation copied nowhere else.
 memref::CopyOp copyFromAllocation(BlockArgument out) {
   if (!out.hasOneUse())
     return {};
   auto copy = dyn_cast<memref::CopyOp>(*out.getUsers().begin());
   if (!copy || copy.getTarget() != out)
     return {};
-  auto alloc = copy.getSource().getDefiningOp<memref::AllocOp>();
+  Value source = carriedBuffer(copy.getSource());
+  auto alloc =
+      source ? source.getDefiningOp<memref::AllocOp>() : memref::AllocOp();
   if (!alloc || alloc.getType() != out.getType() ||
       !alloc.getType().hasStaticShape() || alloc->getBlock() != out.getOwner())
     return {};
@@ -42,7 +58,7 @@ struct ResultsInPlacePass : impl::ResultsInPlaceBase<ResultsInPlacePass> {
       memref::CopyOp copy = copyFromAllocation(out);
       if (!copy)
         continue;
-      Operation *alloc = copy.getSource().getDefiningOp();
+      Operation *alloc = carriedBuffer(copy.getSource()).getDefiningOp();
       copy->erase();
       alloc->getResult(0).replaceAllUsesWith(out);
       alloc->erase();
